@@ -1,0 +1,148 @@
+package dev.sse.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.sse.SseService;
+import dev.sse.stream.DataConverter;
+import dev.sse.stream.DefaultSseService;
+import dev.sse.stream.JacksonDataConverter;
+import dev.sse.stream.SseStreamInterceptor;
+import dev.sse.stream.StreamSettings;
+import dev.sse.stream.VirtualThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.core.task.TaskExecutor;
+import org.springframework.core.task.support.CompositeTaskDecorator;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Auto-configures {@link SseService} for Spring MVC applications: the service, the executor of
+ * async callbacks ({@code sseTaskExecutor}), the JSON conversion of event data through the
+ * application's Jackson mapper, and the interceptor that opens streams.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(SseEmitter.class)
+@EnableConfigurationProperties(SseProperties.class)
+public final class SseAutoConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(SseAutoConfiguration.class);
+
+    /** The name of the executor bean that runs async callbacks; define a bean of this name to replace it. */
+    public static final String TASK_EXECUTOR_BEAN_NAME = "sseTaskExecutor";
+
+    private static final int PLATFORM_THREADS_DEFAULT_LIMIT = 200;
+
+    @Bean
+    @ConditionalOnMissingBean(SseService.class)
+    DefaultSseService sseService(SseProperties properties, DataConverter sseDataConverter,
+            @Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor) {
+        StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
+                properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
+                properties.getError().getIncludeMessage() == SseProperties.IncludeMessage.ALWAYS,
+                properties.getExecutor().getRetryAfter());
+        return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor);
+    }
+
+    @Bean(name = TASK_EXECUTOR_BEAN_NAME)
+    @ConditionalOnMissingBean(name = TASK_EXECUTOR_BEAN_NAME)
+    SimpleAsyncTaskExecutor sseTaskExecutor(SseProperties properties, ObjectProvider<TaskDecorator> taskDecorator) {
+        SseProperties.Executor config = properties.getExecutor();
+        boolean virtual = config.isVirtualThreads() && VirtualThreads.available();
+        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
+        executor.setVirtualThreads(virtual);
+        Integer limit = config.getMaxConcurrency();
+        if (limit == null && !virtual) {
+            limit = PLATFORM_THREADS_DEFAULT_LIMIT;
+        }
+        if (limit != null) {
+            executor.setConcurrencyLimit(limit);
+            // A stream lives long: past the bound, refuse at once (503) rather than queue behind streams.
+            executor.setRejectTasksWhenLimitReached(true);
+        }
+        executor.setTaskDecorator(contextDecorator(taskDecorator.getIfUnique()));
+        log.debug("SSE async callbacks run on {} threads, at most {} at once", virtual ? "virtual" : "platform",
+                (limit != null) ? limit : "unbounded");
+        return executor;
+    }
+
+    /** The request's MDC, security context (with Spring Security) and the application's own decorator. */
+    private static TaskDecorator contextDecorator(TaskDecorator applicationDecorator) {
+        List<TaskDecorator> decorators = new ArrayList<>();
+        decorators.add(new MdcTaskDecorator());
+        if (SecurityContextTaskDecorator.PRESENT) {
+            decorators.add(new SecurityContextTaskDecorator());
+        }
+        if (applicationDecorator != null) {
+            decorators.add(applicationDecorator);
+        }
+        return new CompositeTaskDecorator(decorators);
+    }
+
+    @Bean
+    WebMvcConfigurer sseWebMvcConfigurer() {
+        SseStreamInterceptor interceptor = new SseStreamInterceptor();
+        return new WebMvcConfigurer() {
+            @Override
+            public void addInterceptors(InterceptorRegistry registry) {
+                registry.addInterceptor(interceptor);
+            }
+        };
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(JsonMapper.class)
+    static class JacksonDataConverterConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(DataConverter.class)
+        DataConverter sseDataConverter(ObjectProvider<JsonMapper> jsonMapper) {
+            return new JacksonDataConverter(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingClass("tools.jackson.databind.json.JsonMapper")
+    static class PlainDataConverterConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(DataConverter.class)
+        DataConverter sseDataConverter() {
+            return (data) -> {
+                String text = DataConverter.simpleText(data);
+                if (text == null) {
+                    throw new IllegalArgumentException("Cannot write SSE data of type " + data.getClass().getName()
+                            + ": no Jackson 3 JsonMapper on the class path; send a String");
+                }
+                return text;
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.web.server.WebServerFactoryCustomizer")
+    static class CompressionConfiguration {
+
+        @Bean
+        static SseCompressionCustomizer sseCompressionCustomizer() {
+            return new SseCompressionCustomizer();
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.sse.autoconfigure;
+
+import java.time.Duration;
+
+import dev.sse.SseOptions;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Application-wide SSE settings. Every stream option set here is the default that
+ * {@link SseOptions} given to one call overrides.
+ */
+@ConfigurationProperties("sse")
+public class SseProperties {
+
+    /** Whether callbacks run on the sseTaskExecutor (freeing the request thread) rather than on the request thread. */
+    private boolean async = false;
+
+    /** Reconnection delay sent to clients with the first bytes ("retry:"); 0 sends none, so the browser's default (about 3 s) applies. */
+    private Duration retry = Duration.ZERO;
+
+    /** Idle time after which a ":" comment keeps proxies from closing the stream; 20 s stays well under the 60 s idle timeout of common proxies and load balancers. 0 disables it. */
+    private Duration keepAliveInterval = Duration.ofSeconds(20);
+
+    /** Longest a stream may stay open; on expiry it closes and an async callback is interrupted. 0 means no limit. */
+    private Duration timeout = Duration.ZERO;
+
+    /** Origins allowed to read streams cross-site: "" for none, "*" for any (no credentials), or a comma-separated list of origins. */
+    private String cors = "";
+
+    /** Largest piece an event is written to the socket in; no line is ever split, whatever its size. */
+    private DataSize chunkSize = DataSize.ofKilobytes(32);
+
+    /** Longest a client that left an idle stream goes unnoticed: an idle stream is probed with an empty comment every half of this. 0 disables the probes (the container alone then notices, on the next write). */
+    private Duration disconnectDetectionInterval = Duration.ofSeconds(5);
+
+    private final Executor executor = new Executor();
+
+    private final Error error = new Error();
+
+    public boolean isAsync() {
+        return this.async;
+    }
+
+    public void setAsync(boolean async) {
+        this.async = async;
+    }
+
+    public Duration getRetry() {
+        return this.retry;
+    }
+
+    public void setRetry(Duration retry) {
+        this.retry = nonNegative(retry, "retry");
+    }
+
+    public Duration getKeepAliveInterval() {
+        return this.keepAliveInterval;
+    }
+
+    public void setKeepAliveInterval(Duration keepAliveInterval) {
+        this.keepAliveInterval = nonNegative(keepAliveInterval, "keep-alive-interval");
+    }
+
+    public Duration getTimeout() {
+        return this.timeout;
+    }
+
+    public void setTimeout(Duration timeout) {
+        this.timeout = nonNegative(timeout, "timeout");
+    }
+
+    public String getCors() {
+        return this.cors;
+    }
+
+    public void setCors(String cors) {
+        this.cors = cors;
+    }
+
+    public DataSize getChunkSize() {
+        return this.chunkSize;
+    }
+
+    public void setChunkSize(DataSize chunkSize) {
+        if (chunkSize.toBytes() < 64 || chunkSize.toBytes() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("sse.chunk-size must be between 64B and 2GB, was " + chunkSize);
+        }
+        this.chunkSize = chunkSize;
+    }
+
+    public Duration getDisconnectDetectionInterval() {
+        return this.disconnectDetectionInterval;
+    }
+
+    public void setDisconnectDetectionInterval(Duration disconnectDetectionInterval) {
+        this.disconnectDetectionInterval = nonNegative(disconnectDetectionInterval, "disconnect-detection-interval");
+    }
+
+    public Executor getExecutor() {
+        return this.executor;
+    }
+
+    public Error getError() {
+        return this.error;
+    }
+
+    /**
+     * The stream options these properties give.
+     * @return options with every field set
+     */
+    public SseOptions toOptions() {
+        return SseOptions.defaults()
+            .async(this.async)
+            .retry(this.retry)
+            .keepAliveInterval(this.keepAliveInterval)
+            .timeout(this.timeout)
+            .cors(this.cors);
+    }
+
+    static Duration nonNegative(Duration value, String name) {
+        if (value.isNegative()) {
+            throw new IllegalArgumentException("sse." + name + " must be zero or positive, was " + value);
+        }
+        return value;
+    }
+
+    /** The executor of async callbacks (the sseTaskExecutor bean, unless the application defines its own). */
+    public static class Executor {
+
+        /** Whether async callbacks run on virtual threads when the JVM has them (Java 21+). */
+        private boolean virtualThreads = true;
+
+        /** Most async callbacks running at once; past it a new async stream is refused with 503 and Retry-After. Default: unbounded on virtual threads, 200 on platform threads. */
+        private @Nullable Integer maxConcurrency;
+
+        /** What a refused client is told to wait (Retry-After), rounded to whole seconds. */
+        private Duration retryAfter = Duration.ofSeconds(5);
+
+        public boolean isVirtualThreads() {
+            return this.virtualThreads;
+        }
+
+        public void setVirtualThreads(boolean virtualThreads) {
+            this.virtualThreads = virtualThreads;
+        }
+
+        public @Nullable Integer getMaxConcurrency() {
+            return this.maxConcurrency;
+        }
+
+        public void setMaxConcurrency(@Nullable Integer maxConcurrency) {
+            if (maxConcurrency != null && maxConcurrency < 1) {
+                throw new IllegalArgumentException("sse.executor.max-concurrency must be at least 1, was "
+                        + maxConcurrency);
+            }
+            this.maxConcurrency = maxConcurrency;
+        }
+
+        public Duration getRetryAfter() {
+            return this.retryAfter;
+        }
+
+        public void setRetryAfter(Duration retryAfter) {
+            this.retryAfter = nonNegative(retryAfter, "executor.retry-after");
+        }
+    }
+
+    /** The final event a client gets when a callback throws. */
+    public static class Error {
+
+        /** Name of the event sent when a callback throws, just before the stream ends. */
+        private String eventName = "error";
+
+        /** Whether that event carries the exception's message, as server.error.include-message does for error pages. */
+        private IncludeMessage includeMessage = IncludeMessage.NEVER;
+
+        public String getEventName() {
+            return this.eventName;
+        }
+
+        public void setEventName(String eventName) {
+            if (eventName.isEmpty() || eventName.indexOf('\n') >= 0 || eventName.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException("sse.error.event-name must be non-empty without CR or LF, was \""
+                        + eventName.replace("\n", "\\n").replace("\r", "\\r") + "\"");
+            }
+            this.eventName = eventName;
+        }
+
+        public IncludeMessage getIncludeMessage() {
+            return this.includeMessage;
+        }
+
+        public void setIncludeMessage(IncludeMessage includeMessage) {
+            this.includeMessage = includeMessage;
+        }
+    }
+
+    /** Whether an error event includes the exception's message. */
+    public enum IncludeMessage {
+
+        /** Never: the client sees only that the stream failed. */
+        NEVER,
+
+        /** Always: the exception's message is sent to the client. */
+        ALWAYS
+    }
+}

@@ -1,0 +1,296 @@
+package dev.sse.stream;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.LinkedBlockingQueue;
+
+import dev.sse.SseCallback;
+import dev.sse.SseOptions;
+import dev.sse.SseService;
+import dev.sse.wire.EncodedEvent;
+import dev.sse.wire.SseEncoder;
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.TaskExecutor;
+import org.springframework.core.task.TaskRejectedException;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * The auto-configured {@link SseService}. Keeps the open streams, one shared scheduler for
+ * keep-alives, disconnect probes and timeouts, and ends every stream when the application stops
+ * (before the web server's graceful shutdown, so that never waits on a stream). Thread-safe.
+ * Internal: inject {@link SseService}.
+ */
+public class DefaultSseService implements SseService, SmartLifecycle, DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultSseService.class);
+
+    /** How often the scheduler looks for idle streams; keep-alives are due within this much. */
+    private static final long TICK_MILLIS = 100;
+
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+
+    private final StreamSettings settings;
+
+    private final SseEncoder encoder;
+
+    private final DataConverter dataConverter;
+
+    private final TaskExecutor callbackExecutor;
+
+    private final EncodedEvent keepAliveComment;
+
+    private final EncodedEvent probeComment;
+
+    private final Set<SseConnection> open = ConcurrentHashMap.newKeySet();
+
+    private final List<StreamListener> listeners = new CopyOnWriteArrayList<>();
+
+    private final ScheduledExecutorService scheduler;
+
+    private final Executor ioExecutor;
+
+    private volatile boolean running;
+
+    /**
+     * @param settings the application-wide settings
+     * @param dataConverter turns data into event text
+     * @param callbackExecutor runs async callbacks; its refusal becomes a 503
+     */
+    public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor) {
+        this.settings = settings;
+        this.encoder = new SseEncoder(settings.chunkSize());
+        this.dataConverter = dataConverter;
+        this.callbackExecutor = callbackExecutor;
+        this.keepAliveComment = this.encoder.comment("keep-alive");
+        this.probeComment = this.encoder.comment(null);
+        ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1, daemonThreads("sse-scheduler-"));
+        stpe.setRemoveOnCancelPolicy(true);
+        this.scheduler = stpe;
+        this.ioExecutor = ioExecutor();
+        this.scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private static CustomizableThreadFactory daemonThreads(String prefix) {
+        CustomizableThreadFactory factory = new CustomizableThreadFactory(prefix);
+        factory.setDaemon(true);
+        return factory;
+    }
+
+    /** Keep-alive and probe writes, timeouts: blocking work the scheduler hands off. */
+    private static Executor ioExecutor() {
+        if (VirtualThreads.available()) {
+            SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-io-");
+            executor.setVirtualThreads(true);
+            return executor;
+        }
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemonThreads("sse-io-"));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    @Override
+    public SseEmitter stream(SseCallback callback) {
+        return stream(SseOptions.defaults(), callback);
+    }
+
+    @Override
+    public SseEmitter stream(SseOptions options, SseCallback callback) {
+        Objects.requireNonNull(options, "options must not be null");
+        Objects.requireNonNull(callback, "callback must not be null");
+        HttpServletRequest request = currentRequest();
+        SseOptions resolved = options.orElse(this.settings.defaults());
+        String cors = Objects.requireNonNullElse(resolved.getCors(), "");
+        SseStreamEmitter emitter = new SseStreamEmitter(CorsPolicy.headers(cors, request.getHeader("Origin")));
+        SseConnection connection = new SseConnection(this, emitter, resolved, callback,
+                request.getHeader("Last-Event-ID"), describe(request), this.settings.disconnectDetection());
+        if (Boolean.TRUE.equals(resolved.getAsync())) {
+            try {
+                this.callbackExecutor.execute(connection::runWhenOpen);
+            }
+            catch (TaskRejectedException ex) {
+                connection.end(CloseReason.REJECTED, false);
+                for (StreamListener listener : this.listeners) {
+                    listener.rejected(connection);
+                }
+                log.warn("Refused SSE stream {}: no thread for its async callback ({})", connection.description(),
+                        ex.getMessage());
+                throw new SseStreamRejectedException(this.settings.retryAfter(), ex);
+            }
+        }
+        try {
+            Duration retry = resolved.getRetry();
+            connection.sendOpening(this.encoder.opening((retry != null) ? retry : Duration.ZERO));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, connection);
+        return emitter;
+    }
+
+    private static HttpServletRequest currentRequest() {
+        RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+        if (!(attributes instanceof ServletRequestAttributes servletAttributes)) {
+            throw new IllegalStateException("SseService.stream must be called on the request thread of a "
+                    + "Spring MVC handler (no current request)");
+        }
+        HttpServletRequest request = servletAttributes.getRequest();
+        if (request.getAttribute(SseStreamInterceptor.ACTIVE_ATTRIBUTE) == null) {
+            throw new IllegalStateException("SseService.stream must be called from a Spring MVC handler whose "
+                    + "mapping has the SSE interceptor (is the SSE auto-configuration active?)");
+        }
+        if (request.getAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE) != null) {
+            throw new IllegalStateException("SseService.stream was already called for this request: "
+                    + "one request carries one stream");
+        }
+        return request;
+    }
+
+    private static String describe(HttpServletRequest request) {
+        String query = request.getQueryString();
+        return request.getMethod() + " " + request.getRequestURI() + ((query != null) ? "?" + query : "");
+    }
+
+    // ---- for the connections ----
+
+    StreamSettings settings() {
+        return this.settings;
+    }
+
+    SseEncoder encoder() {
+        return this.encoder;
+    }
+
+    DataConverter dataConverter() {
+        return this.dataConverter;
+    }
+
+    EncodedEvent keepAliveComment() {
+        return this.keepAliveComment;
+    }
+
+    EncodedEvent probeComment() {
+        return this.probeComment;
+    }
+
+    ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        return this.scheduler.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    void runOffScheduler(Runnable task) {
+        this.ioExecutor.execute(task);
+    }
+
+    void opened(SseConnection connection) {
+        this.open.add(connection);
+        for (StreamListener listener : this.listeners) {
+            listener.opened(connection);
+        }
+    }
+
+    void closed(SseConnection connection, CloseReason reason) {
+        if (this.open.remove(connection)) {
+            for (StreamListener listener : this.listeners) {
+                listener.closed(connection, reason);
+            }
+        }
+    }
+
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            for (SseConnection connection : this.open) {
+                connection.idleCheck(now);
+            }
+        }
+        catch (RuntimeException ex) {
+            log.warn("SSE housekeeping failed", ex);
+        }
+    }
+
+    // ---- observability hooks ----
+
+    /**
+     * Registers a listener for streams opening and closing.
+     * @param listener the listener; called on the thread that opens or ends a stream
+     */
+    public void addListener(StreamListener listener) {
+        this.listeners.add(listener);
+    }
+
+    /**
+     * The number of open streams.
+     * @return how many streams are open now
+     */
+    public int openStreams() {
+        return this.open.size();
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public void start() {
+        this.running = true;
+    }
+
+    /** Ends every open stream, so the web server's graceful shutdown does not wait on them. */
+    @Override
+    public void stop() {
+        this.running = false;
+        List<SseConnection> streams = List.copyOf(this.open);
+        if (streams.isEmpty()) {
+            return;
+        }
+        log.info("Closing {} open SSE stream(s) for shutdown", streams.size());
+        for (SseConnection connection : streams) {
+            runOffScheduler(() -> connection.end(CloseReason.SHUTDOWN, true));
+        }
+        long deadline = System.nanoTime() + SHUTDOWN_WAIT.toNanos();
+        while (!this.open.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.running;
+    }
+
+    @Override
+    public void destroy() {
+        this.scheduler.shutdownNow();
+        if (this.ioExecutor instanceof ThreadPoolExecutor pool) {
+            pool.shutdown();
+        }
+    }
+}

@@ -1,0 +1,392 @@
+package dev.sse.stream;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.sse.SseCallback;
+import dev.sse.SseOptions;
+import dev.sse.SseStream;
+import dev.sse.wire.EncodedEvent;
+import dev.sse.wire.SseEncoder;
+import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.http.MediaType;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter.DataWithMediaType;
+
+/**
+ * One client's stream: owns its emitter (the wire), runs its callback, and ends exactly once.
+ *
+ * <p>Every write goes through the emitter's write lock, so events never interleave. The closed
+ * flag is set before anything else when the stream ends, so {@link #isClosed()} turns true at
+ * once; the HTTP response is then completed, and everything the stream held is released.
+ */
+final class SseConnection implements SseStream {
+
+    private static final Logger log = LoggerFactory.getLogger(SseConnection.class);
+
+    private final DefaultSseService service;
+
+    private final SseStreamEmitter emitter;
+
+    private final SseCallback callback;
+
+    private final boolean async;
+
+    private final long keepAliveNanos;
+
+    private final long probeNanos;
+
+    private final Duration timeout;
+
+    private final @Nullable String lastEventId;
+
+    private final String description;
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private final CountDownLatch opened = new CountDownLatch(1);
+
+    private final AtomicBoolean idleWriteInFlight = new AtomicBoolean();
+
+    private final Object runnerLock = new Object();
+
+    private volatile boolean started;
+
+    private volatile long lastWriteNanos = System.nanoTime();
+
+    private volatile @Nullable CloseReason closeReason;
+
+    private @Nullable Thread runner;
+
+    private @Nullable HttpServletResponse syncResponse;
+
+    private volatile @Nullable ScheduledFuture<?> timeoutTask;
+
+    SseConnection(DefaultSseService service, SseStreamEmitter emitter, SseOptions options, SseCallback callback,
+            @Nullable String lastEventId, String description, Duration disconnectDetection) {
+        this.service = service;
+        this.emitter = emitter;
+        this.callback = callback;
+        this.async = Boolean.TRUE.equals(options.getAsync());
+        this.keepAliveNanos = nanos(options.getKeepAliveInterval());
+        this.probeNanos = nanos(disconnectDetection) / 2;
+        Duration t = options.getTimeout();
+        this.timeout = (t != null) ? t : Duration.ZERO;
+        this.lastEventId = lastEventId;
+        this.description = description;
+        // The container reports a connection it saw end: nothing more to complete on our side.
+        emitter.onCompletion(() -> end(CloseReason.CLIENT, false));
+        emitter.onError((ex) -> end(CloseReason.CLIENT, false));
+        emitter.onTimeout(() -> end(CloseReason.TIMEOUT, false));
+    }
+
+    private static long nanos(@Nullable Duration duration) {
+        return (duration != null) ? duration.toNanos() : 0;
+    }
+
+    // ---- SseStream ----
+
+    @Override
+    public boolean send(@Nullable Object data) {
+        return send(data, null, null);
+    }
+
+    @Override
+    public boolean send(@Nullable Object data, @Nullable String event) {
+        return send(data, event, null);
+    }
+
+    @Override
+    public boolean send(@Nullable Object data, @Nullable String event, @Nullable Object id) {
+        String idText = (id != null) ? id.toString() : null;
+        SseEncoder.checkEventName(event);
+        SseEncoder.checkId(idText);
+        if (this.closed.get()) {
+            return false;
+        }
+        return write(this.service.encoder().event(event, idText, this.service.dataConverter().toText(data)));
+    }
+
+    @Override
+    public boolean comment(@Nullable String text) {
+        if (this.closed.get()) {
+            return false;
+        }
+        return write(this.service.encoder().comment(text));
+    }
+
+    @Override
+    public void close() {
+        end(CloseReason.COMPLETED, true);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return this.closed.get();
+    }
+
+    @Override
+    public @Nullable String lastEventId() {
+        return this.lastEventId;
+    }
+
+    // ---- the wire ----
+
+    /** Writes one encoded event atomically; a failed write means the client is gone. */
+    boolean write(EncodedEvent event) {
+        if (this.closed.get()) {
+            return false;
+        }
+        Set<DataWithMediaType> items = new LinkedHashSet<>(event.pieces().size() * 2);
+        for (byte[] piece : event.pieces()) {
+            items.add(new DataWithMediaType(piece, MediaType.APPLICATION_OCTET_STREAM));
+        }
+        try {
+            this.emitter.send(items);
+            this.lastWriteNanos = System.nanoTime();
+            return true;
+        }
+        catch (IOException | IllegalStateException ex) {
+            // IllegalStateException: the emitter completed under us (closed from another thread).
+            if (!this.closed.get()) {
+                log.debug("SSE client of {} went away: {}", this.description, ex.toString());
+            }
+            end(CloseReason.CLIENT, true);
+            return false;
+        }
+    }
+
+    /**
+     * Called by the scheduler on every tick: sends a keep-alive comment, or the empty probe that
+     * lets a vanished client be noticed, once the stream has been idle long enough. The write runs
+     * on the I/O executor so a stuck client never blocks the scheduler.
+     */
+    void idleCheck(long now) {
+        if (!this.started || this.closed.get()) {
+            return;
+        }
+        long idle = now - this.lastWriteNanos;
+        EncodedEvent comment;
+        if (this.keepAliveNanos > 0 && idle >= this.keepAliveNanos) {
+            comment = this.service.keepAliveComment();
+        }
+        else if (this.probeNanos > 0 && idle >= this.probeNanos) {
+            comment = this.service.probeComment();
+        }
+        else {
+            return;
+        }
+        if (this.idleWriteInFlight.compareAndSet(false, true)) {
+            this.service.runOffScheduler(() -> {
+                try {
+                    write(comment);
+                }
+                finally {
+                    this.idleWriteInFlight.set(false);
+                }
+            });
+        }
+    }
+
+    // ---- life ----
+
+    /** Hands the first bytes to the emitter; Spring writes and flushes them when it initialises it. */
+    void sendOpening(EncodedEvent opening) throws IOException {
+        Set<DataWithMediaType> items = new LinkedHashSet<>();
+        for (byte[] piece : opening.pieces()) {
+            items.add(new DataWithMediaType(piece, MediaType.APPLICATION_OCTET_STREAM));
+        }
+        this.emitter.send(items);
+    }
+
+    /**
+     * The handler has returned and Spring has flushed the headers and first bytes: the stream is
+     * open. Runs on the request thread; a sync callback runs right here.
+     */
+    void open(HttpServletResponse response) {
+        if (this.closed.get()) {
+            return;
+        }
+        this.started = true;
+        this.lastWriteNanos = System.nanoTime();
+        this.service.opened(this);
+        if (!this.timeout.isZero()) {
+            this.timeoutTask = this.service.schedule(() -> this.service.runOffScheduler(
+                    () -> end(CloseReason.TIMEOUT, true)), this.timeout);
+        }
+        if (this.async) {
+            this.opened.countDown();
+        }
+        else {
+            runCallback(response);
+        }
+    }
+
+    /** The request ended without the stream opening (the handler failed after calling stream()). */
+    void abandon() {
+        if (!this.started) {
+            end(CloseReason.REJECTED, false);
+        }
+    }
+
+    /** The async task: waits for the stream to open, then runs the callback on this thread. */
+    void runWhenOpen() {
+        try {
+            this.opened.await();
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (this.started && !this.closed.get()) {
+            runCallback(null);
+        }
+    }
+
+    private void runCallback(@Nullable HttpServletResponse response) {
+        synchronized (this.runnerLock) {
+            if (this.closed.get()) {
+                return;
+            }
+            this.runner = Thread.currentThread();
+            this.syncResponse = response;
+        }
+        try {
+            this.callback.accept(this);
+            end(CloseReason.COMPLETED, true);
+        }
+        catch (Throwable ex) {
+            failed(ex);
+        }
+        finally {
+            synchronized (this.runnerLock) {
+                this.runner = null;
+                this.syncResponse = null;
+            }
+            // An interrupt meant for the callback (timeout, shutdown) must not leak into the thread's next task.
+            Thread.interrupted();
+        }
+    }
+
+    private void failed(Throwable ex) {
+        if (this.closed.get() && isInterruption(ex)) {
+            log.debug("SSE callback of {} stopped after the stream {}: {}", this.description,
+                    describe(this.closeReason), ex.toString());
+            return;
+        }
+        log.error("SSE callback of {} failed", this.description, ex);
+        if (!this.closed.get()) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", "Internal Server Error");
+            if (this.service.settings().includeErrorMessage() && ex.getMessage() != null) {
+                body.put("message", ex.getMessage());
+            }
+            try {
+                write(this.service.encoder().event(this.service.settings().errorEventName(), null,
+                        this.service.dataConverter().toText(body)));
+            }
+            catch (RuntimeException reportFailure) {
+                log.debug("Could not send the error event of SSE stream {}: {}", this.description,
+                        reportFailure.toString());
+            }
+        }
+        end(CloseReason.ERROR, true);
+    }
+
+    private static boolean isInterruption(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException) {
+                return true;
+            }
+        }
+        return Thread.currentThread().isInterrupted();
+    }
+
+    private static String describe(@Nullable CloseReason reason) {
+        return (reason != null) ? "ended (" + reason.tag() + ")" : "ended";
+    }
+
+    /**
+     * Ends the stream once: marks it closed, releases what it holds, interrupts the callback on a
+     * timeout or shutdown, and (unless the container already has) completes the HTTP response.
+     */
+    void end(CloseReason reason, boolean completeResponse) {
+        if (!this.closed.compareAndSet(false, true)) {
+            return;
+        }
+        this.closeReason = reason;
+        ScheduledFuture<?> task = this.timeoutTask;
+        if (task != null) {
+            task.cancel(false);
+        }
+        this.opened.countDown();
+        if (reason == CloseReason.TIMEOUT || reason == CloseReason.SHUTDOWN || reason == CloseReason.EVICTED) {
+            synchronized (this.runnerLock) {
+                if (this.runner != null && this.runner != Thread.currentThread()) {
+                    this.runner.interrupt();
+                }
+            }
+        }
+        if (completeResponse) {
+            completeResponse();
+        }
+        this.service.closed(this, reason);
+        log.debug("SSE stream {} {}", this.description, describe(reason));
+    }
+
+    private void completeResponse() {
+        try {
+            this.emitter.complete();
+        }
+        catch (RuntimeException ex) {
+            log.debug("Completing SSE stream {} failed: {}", this.description, ex.toString());
+        }
+        // A sync callback still holds the request thread, so the container cannot finish the
+        // response yet: end the body now, so the client sees the stream end at once.
+        synchronized (this.runnerLock) {
+            if (this.syncResponse != null) {
+                this.emitter.lock().lock();
+                try {
+                    this.syncResponse.getOutputStream().close();
+                }
+                catch (IOException | RuntimeException ex) {
+                    log.debug("Closing the body of SSE stream {} failed: {}", this.description, ex.toString());
+                }
+                finally {
+                    this.emitter.lock().unlock();
+                }
+            }
+        }
+    }
+
+    boolean isStarted() {
+        return this.started;
+    }
+
+    boolean isAsync() {
+        return this.async;
+    }
+
+    @Nullable CloseReason closeReason() {
+        return this.closeReason;
+    }
+
+    String description() {
+        return this.description;
+    }
+
+    @Override
+    public String toString() {
+        return "SseConnection[" + this.description + (this.closed.get() ? ", closed]" : "]");
+    }
+}

@@ -1,0 +1,20 @@
+package dev.sse.stream;
+
+import java.time.Duration;
+
+import dev.sse.SseOptions;
+
+/**
+ * The application-wide settings of the SSE service, resolved from {@code sse.*}. Internal.
+ *
+ * @param defaults the options a stream falls back to; every option is set
+ * @param chunkSize the largest piece an event goes to the socket in, in bytes
+ * @param disconnectDetection the longest a vanished client of an idle stream goes unnoticed;
+ * zero disables the probes
+ * @param errorEventName the name of the event sent when the callback throws
+ * @param includeErrorMessage whether that event carries the exception's message
+ * @param retryAfter what a refused async stream's client is told to wait
+ */
+public record StreamSettings(SseOptions defaults, int chunkSize, Duration disconnectDetection, String errorEventName,
+        boolean includeErrorMessage, Duration retryAfter) {
+}

@@ -1,0 +1,17 @@
+package dev.sse.stream;
+
+/**
+ * Whether this JVM has virtual threads (Java 21+). Internal.
+ */
+public final class VirtualThreads {
+
+    private VirtualThreads() {
+    }
+
+    /**
+     * @return {@code true} on Java 21 and later
+     */
+    public static boolean available() {
+        return Runtime.version().feature() >= 21;
+    }
+}

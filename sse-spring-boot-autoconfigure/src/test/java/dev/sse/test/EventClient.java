@@ -1,0 +1,125 @@
+package dev.sse.test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.sse.EventSource;
+import okhttp3.sse.EventSourceListener;
+import okhttp3.sse.EventSources;
+
+/**
+ * A spec-compliant SSE client (OkHttp's), recording the events it dispatches. Does not
+ * reconnect: each instance is one connection.
+ */
+public final class EventClient extends EventSourceListener implements AutoCloseable {
+
+    private static final OkHttpClient HTTP = new OkHttpClient.Builder().readTimeout(Duration.ZERO)
+        .retryOnConnectionFailure(false).build();
+
+    /** One dispatched event. */
+    public record Event(String type, String data, String id) {
+    }
+
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+
+    private final List<Event> all = new ArrayList<>();
+
+    private volatile Response response;
+
+    private volatile boolean closed;
+
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+
+    private volatile Throwable failure;
+
+    private final EventSource source;
+
+    private EventClient(Request request) {
+        this.source = EventSources.createFactory(HTTP).newEventSource(request, this);
+    }
+
+    public static EventClient connect(int port, String path, String... headerPairs) {
+        Request.Builder builder = new Request.Builder().url("http://127.0.0.1:" + port + path);
+        for (int i = 0; i + 1 < headerPairs.length; i += 2) {
+            builder.header(headerPairs[i], headerPairs[i + 1]);
+        }
+        return new EventClient(builder.build());
+    }
+
+    @Override
+    public void onOpen(EventSource eventSource, Response response) {
+        this.response = response;
+    }
+
+    @Override
+    public void onEvent(EventSource eventSource, String id, String type, String data) {
+        Event event = new Event((type != null) ? type : "message", data, id);
+        synchronized (this.all) {
+            this.all.add(event);
+        }
+        this.events.add(event);
+    }
+
+    @Override
+    public void onClosed(EventSource eventSource) {
+        this.closed = true;
+        this.closedLatch.countDown();
+    }
+
+    @Override
+    public void onFailure(EventSource eventSource, Throwable t, Response response) {
+        this.failure = t;
+        this.response = (response != null) ? response : this.response;
+        this.closed = true;
+        this.closedLatch.countDown();
+    }
+
+    /** The next event, waiting at most the timeout; fails the test if none comes. */
+    public Event next(Duration timeout) throws InterruptedException {
+        Event event = this.events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (event == null) {
+            throw new AssertionError("No event within " + timeout + " (closed=" + this.closed + ", failure="
+                    + this.failure + ")");
+        }
+        return event;
+    }
+
+    /** Waits for the stream to end and returns every event it dispatched. */
+    public List<Event> awaitClosed(Duration timeout) throws InterruptedException {
+        if (!this.closedLatch.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("Stream not closed within " + timeout + "; events: " + events());
+        }
+        return events();
+    }
+
+    public List<Event> events() {
+        synchronized (this.all) {
+            return List.copyOf(this.all);
+        }
+    }
+
+    public boolean isClosed() {
+        return this.closed;
+    }
+
+    public Throwable failure() {
+        return this.failure;
+    }
+
+    public Response response() {
+        return this.response;
+    }
+
+    @Override
+    public void close() {
+        this.source.cancel();
+    }
+}
