@@ -74,6 +74,9 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 
     private volatile boolean running;
 
+    /** Set by stop(): from then on no stream opens (start() is later than the web server's, so not the reverse). */
+    private volatile boolean stopped;
+
     /**
      * @param settings the application-wide settings
      * @param dataConverter turns data into event text
@@ -254,6 +257,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 
     @Override
     public void start() {
+        this.stopped = false;
         this.running = true;
     }
 
@@ -261,6 +265,8 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
     @Override
     public void stop() {
         this.running = false;
+        this.stopped = true;
+        // A stream opening from now on ends itself (see SseConnection.open).
         List<SseConnection> streams = List.copyOf(this.open);
         if (streams.isEmpty()) {
             return;
@@ -279,6 +285,10 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
                 return;
             }
         }
+    }
+
+    boolean isStopped() {
+        return this.stopped;
     }
 
     @Override

@@ -219,7 +219,12 @@ final class SseConnection implements SseStream {
         }
         this.started = true;
         this.lastWriteNanos = System.nanoTime();
+        // Registered before the check, so a shutdown either sees this stream or is seen by it.
         this.service.opened(this);
+        if (this.service.isStopped()) {
+            end(CloseReason.SHUTDOWN, true);
+            return;
+        }
         if (!this.timeout.isZero()) {
             this.timeoutTask = this.service.schedule(() -> this.service.runOffScheduler(
                     () -> end(CloseReason.TIMEOUT, true)), this.timeout);

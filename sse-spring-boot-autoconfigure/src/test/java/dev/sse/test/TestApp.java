@@ -22,6 +22,8 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.config.annotation.CorsRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
@@ -36,6 +38,17 @@ public class TestApp {
     @Bean
     Signals signals() {
         return new Signals();
+    }
+
+    /** Spring MVC's own CORS support, for the streams under /mvc-cors. */
+    @Bean
+    WebMvcConfigurer corsMappings() {
+        return new WebMvcConfigurer() {
+            @Override
+            public void addCorsMappings(CorsRegistry registry) {
+                registry.addMapping("/mvc-cors/**").allowedOrigins("https://a.example").allowCredentials(true);
+            }
+        };
     }
 
     /** Jetty when the jetty test execution took Tomcat off the class path, Tomcat otherwise. */
@@ -77,6 +90,11 @@ public class TestApp {
         @GetMapping("/ping")
         String ping() {
             return "pong";
+        }
+
+        @GetMapping("/text")
+        String text() {
+            return "compressible text ".repeat(500);
         }
 
         /** The BoxLang docs' "Basic Synchronous Streaming" example. */

@@ -1,0 +1,41 @@
+package dev.sse;
+
+import java.time.Duration;
+
+import dev.sse.test.RawSseClient;
+import dev.sse.test.TestApp;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Application shutdown ends every open stream promptly, so graceful shutdown does not hang on them. */
+class ShutdownTest {
+
+    @Test
+    void closingTheApplicationEndsOpenStreamsPromptly() throws Exception {
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(TestApp.class)
+            .properties("server.port=0", "server.shutdown=graceful",
+                    "spring.lifecycle.timeout-per-shutdown-phase=30s", "sse.disconnect-detection-interval=0")
+            .run();
+        int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+        try (RawSseClient sync = RawSseClient.get(port, "/idle?async=false");
+                RawSseClient async = RawSseClient.get(port, "/idle?async=true")) {
+            sync.awaitBodyContaining(": ok\n\n", Duration.ofSeconds(10));
+            async.awaitBodyContaining(": ok\n\n", Duration.ofSeconds(10));
+            long start = System.nanoTime();
+            context.close();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            // Graceful shutdown would wait up to 30 s for these two streams if nothing ended them.
+            assertThat(took).isLessThan(Duration.ofSeconds(10));
+            assertThat(sync.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
+            assertThat(async.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
+        }
+        finally {
+            context.close();
+        }
+    }
+}
