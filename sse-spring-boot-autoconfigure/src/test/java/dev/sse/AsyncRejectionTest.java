@@ -8,6 +8,7 @@ import dev.sse.stream.DefaultSseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -25,6 +26,9 @@ class AsyncRejectionTest extends ServerTestSupport {
     @Autowired
     private DefaultSseService service;
 
+    @Autowired
+    private MeterRegistry registry;
+
     @Test
     void theStreamPastTheBoundGets503WithRetryAfterAndLaterOnesSucceed() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
@@ -39,6 +43,8 @@ class AsyncRejectionTest extends ServerTestSupport {
             try (RawSseClient refused = RawSseClient.get(this.port, "/hold")) {
                 assertThat(refused.status()).isEqualTo(503);
                 assertThat(refused.header("Retry-After")).isEqualTo("7");
+                assertThat(this.registry.get("sse.connections.closed")
+                    .tags("uri", "/hold", "mode", "async", "reason", "rejected").counter().count()).isEqualTo(1);
                 assertThat(String.valueOf(refused.header("Content-Type"))).doesNotStartWith("text/event-stream");
             }
             release.countDown();

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import dev.sse.test.RawSseClient;
 import dev.sse.test.TestApp;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -22,6 +23,7 @@ class ShutdownTest {
                     "spring.lifecycle.timeout-per-shutdown-phase=30s", "sse.disconnect-detection-interval=0")
             .run();
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+        MeterRegistry registry = context.getBean(MeterRegistry.class);
         try (RawSseClient sync = RawSseClient.get(port, "/idle?async=false");
                 RawSseClient async = RawSseClient.get(port, "/idle?async=true")) {
             sync.awaitBodyContaining(": ok\n\n", Duration.ofSeconds(10));
@@ -33,6 +35,8 @@ class ShutdownTest {
             assertThat(took).isLessThan(Duration.ofSeconds(10));
             assertThat(sync.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
             assertThat(async.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
+            assertThat(registry.get("sse.connections.closed").tag("reason", "shutdown").counters().stream()
+                .mapToDouble((c) -> c.count()).sum()).isEqualTo(2.0);
         }
         finally {
             context.close();

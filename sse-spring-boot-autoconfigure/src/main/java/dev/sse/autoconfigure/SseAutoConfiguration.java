@@ -8,6 +8,7 @@ import dev.sse.stream.DataConverter;
 import dev.sse.stream.DefaultSseService;
 import dev.sse.stream.JacksonDataConverter;
 import dev.sse.stream.SseStreamInterceptor;
+import dev.sse.stream.StreamListener;
 import dev.sse.stream.StreamSettings;
 import dev.sse.stream.VirtualThreads;
 import org.slf4j.Logger;
@@ -17,11 +18,13 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
@@ -48,17 +51,15 @@ public final class SseAutoConfiguration {
     /** The name of the executor bean that runs async callbacks; define a bean of this name to replace it. */
     public static final String TASK_EXECUTOR_BEAN_NAME = "sseTaskExecutor";
 
-    private static final int PLATFORM_THREADS_DEFAULT_LIMIT = 200;
-
     @Bean
     @ConditionalOnMissingBean(SseService.class)
     DefaultSseService sseService(SseProperties properties, DataConverter sseDataConverter,
-            @Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor) {
+            @Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor, ObjectProvider<StreamListener> listeners) {
         StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
                 properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
                 properties.getError().getIncludeMessage() == SseProperties.IncludeMessage.ALWAYS,
                 properties.getExecutor().getRetryAfter());
-        return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor);
+        return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor, listeners.orderedStream().toList());
     }
 
     @Bean(name = TASK_EXECUTOR_BEAN_NAME)
@@ -68,10 +69,7 @@ public final class SseAutoConfiguration {
         boolean virtual = config.isVirtualThreads() && VirtualThreads.available();
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
         executor.setVirtualThreads(virtual);
-        Integer limit = config.getMaxConcurrency();
-        if (limit == null && !virtual) {
-            limit = PLATFORM_THREADS_DEFAULT_LIMIT;
-        }
+        Integer limit = config.effectiveMaxConcurrency(virtual);
         if (limit != null) {
             executor.setConcurrencyLimit(limit);
             // A stream lives long: past the bound, refuse at once (503) rather than queue behind streams.
@@ -94,6 +92,13 @@ public final class SseAutoConfiguration {
             decorators.add(applicationDecorator);
         }
         return new CompositeTaskDecorator(decorators);
+    }
+
+    @Bean
+    @ConditionalOnBean(DefaultSseService.class)
+    static SseShutdownListener sseShutdownListener(ObjectProvider<DefaultSseService> service,
+            ApplicationContext context) {
+        return new SseShutdownListener(service, context);
     }
 
     @Bean

@@ -40,6 +40,8 @@ public class SseProperties {
 
     private final Error error = new Error();
 
+    private final Metrics metrics = new Metrics();
+
     public boolean isAsync() {
         return this.async;
     }
@@ -107,6 +109,10 @@ public class SseProperties {
         return this.error;
     }
 
+    public Metrics getMetrics() {
+        return this.metrics;
+    }
+
     /**
      * The stream options these properties give.
      * @return options with every field set
@@ -129,6 +135,8 @@ public class SseProperties {
 
     /** The executor of async callbacks (the sseTaskExecutor bean, unless the application defines its own). */
     public static class Executor {
+
+        static final int PLATFORM_THREADS_DEFAULT_LIMIT = 200;
 
         /** Whether async callbacks run on virtual threads when the JVM has them (Java 21+). */
         private boolean virtualThreads = true;
@@ -157,6 +165,18 @@ public class SseProperties {
                         + maxConcurrency);
             }
             this.maxConcurrency = maxConcurrency;
+        }
+
+        /**
+         * The bound the executor applies.
+         * @param virtual whether callbacks run on virtual threads
+         * @return the configured bound, else none on virtual threads and 200 on platform threads
+         */
+        public @Nullable Integer effectiveMaxConcurrency(boolean virtual) {
+            if (this.maxConcurrency != null) {
+                return this.maxConcurrency;
+            }
+            return virtual ? null : PLATFORM_THREADS_DEFAULT_LIMIT;
         }
 
         public Duration getRetryAfter() {
@@ -195,6 +215,24 @@ public class SseProperties {
 
         public void setIncludeMessage(IncludeMessage includeMessage) {
             this.includeMessage = includeMessage;
+        }
+    }
+
+    /** Micrometer meters of SSE streams. */
+    public static class Metrics {
+
+        /** Most distinct "uri" tag values across the sse.* meters; past it new values are dropped, so a mapping with unbounded patterns cannot flood the registry. */
+        private int maxUriTags = 100;
+
+        public int getMaxUriTags() {
+            return this.maxUriTags;
+        }
+
+        public void setMaxUriTags(int maxUriTags) {
+            if (maxUriTags < 1) {
+                throw new IllegalArgumentException("sse.metrics.max-uri-tags must be at least 1, was " + maxUriTags);
+            }
+            this.maxUriTags = maxUriTags;
         }
     }
 

@@ -5,7 +5,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -64,7 +64,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 
     private final EncodedEvent probeComment;
 
-    private final Set<SseConnection> open = ConcurrentHashMap.newKeySet();
+    private final Map<String, SseConnection> open = new ConcurrentHashMap<>();
 
     private final List<StreamListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -83,6 +83,18 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
      * @param callbackExecutor runs async callbacks; its refusal becomes a 503
      */
     public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor) {
+        this(settings, dataConverter, callbackExecutor, List.of());
+    }
+
+    /**
+     * @param settings the application-wide settings
+     * @param dataConverter turns data into event text
+     * @param callbackExecutor runs async callbacks; its refusal becomes a 503
+     * @param listeners told what happens to streams (metrics)
+     */
+    public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
+            List<StreamListener> listeners) {
+        this.listeners.addAll(listeners);
         this.settings = settings;
         this.encoder = new SseEncoder(settings.chunkSize());
         this.dataConverter = dataConverter;
@@ -128,8 +140,8 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         SseOptions resolved = options.orElse(this.settings.defaults());
         String cors = Objects.requireNonNullElse(resolved.getCors(), "");
         SseStreamEmitter emitter = new SseStreamEmitter(CorsPolicy.headers(cors, request.getHeader("Origin")));
-        SseConnection connection = new SseConnection(this, emitter, resolved, callback,
-                request.getHeader("Last-Event-ID"), describe(request), this.settings.disconnectDetection());
+        SseConnection connection = new SseConnection(this, emitter, resolved, callback, StreamRequest.of(request),
+                this.settings.disconnectDetection());
         if (Boolean.TRUE.equals(resolved.getAsync())) {
             try {
                 this.callbackExecutor.execute(connection::runWhenOpen);
@@ -173,11 +185,6 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         return request;
     }
 
-    private static String describe(HttpServletRequest request) {
-        String query = request.getQueryString();
-        return request.getMethod() + " " + request.getRequestURI() + ((query != null) ? "?" + query : "");
-    }
-
     // ---- for the connections ----
 
     StreamSettings settings() {
@@ -209,24 +216,27 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
     }
 
     void opened(SseConnection connection) {
-        this.open.add(connection);
+        this.open.put(connection.id(), connection);
         for (StreamListener listener : this.listeners) {
             listener.opened(connection);
         }
     }
 
     void closed(SseConnection connection, CloseReason reason) {
-        if (this.open.remove(connection)) {
+        if (this.open.get(connection.id()) == connection) {
+            // Listeners first: shutdown waits for the open streams to drain, and meters must be
+            // recorded before the registry closes.
             for (StreamListener listener : this.listeners) {
                 listener.closed(connection, reason);
             }
+            this.open.remove(connection.id(), connection);
         }
     }
 
     private void tick() {
         try {
             long now = System.nanoTime();
-            for (SseConnection connection : this.open) {
+            for (SseConnection connection : this.open.values()) {
                 connection.idleCheck(now);
             }
         }
@@ -235,15 +245,19 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         }
     }
 
-    // ---- observability hooks ----
-
-    /**
-     * Registers a listener for streams opening and closing.
-     * @param listener the listener; called on the thread that opens or ends a stream
-     */
-    public void addListener(StreamListener listener) {
-        this.listeners.add(listener);
+    void sent(SseConnection connection, boolean event, long bytes) {
+        for (StreamListener listener : this.listeners) {
+            listener.sent(connection, event, bytes);
+        }
     }
+
+    void sendFailed(SseConnection connection, String reason) {
+        for (StreamListener listener : this.listeners) {
+            listener.sendFailed(connection, reason);
+        }
+    }
+
+    // ---- for operators ----
 
     /**
      * The number of open streams.
@@ -251,6 +265,37 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
      */
     public int openStreams() {
         return this.open.size();
+    }
+
+    /**
+     * The open streams.
+     * @return a snapshot, in no particular order
+     */
+    public List<SseStreamInfo> streams() {
+        return List.copyOf(this.open.values());
+    }
+
+    /**
+     * One open stream.
+     * @param id its id
+     * @return the stream, or {@code null} if no open stream has that id
+     */
+    public @Nullable SseStreamInfo stream(String id) {
+        return this.open.get(id);
+    }
+
+    /**
+     * Closes an open stream (reason {@code evicted}); its callback is interrupted.
+     * @param id its id
+     * @return whether a stream with that id was open
+     */
+    public boolean evict(String id) {
+        SseConnection connection = this.open.get(id);
+        if (connection == null) {
+            return false;
+        }
+        runOffScheduler(() -> connection.end(CloseReason.EVICTED, true));
+        return true;
     }
 
     // ---- lifecycle ----
@@ -267,7 +312,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         this.running = false;
         this.stopped = true;
         // A stream opening from now on ends itself (see SseConnection.open).
-        List<SseConnection> streams = List.copyOf(this.open);
+        List<SseConnection> streams = List.copyOf(this.open.values());
         if (streams.isEmpty()) {
             return;
         }

@@ -2,6 +2,8 @@ package dev.sse.stream;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -9,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 import dev.sse.SseCallback;
 import dev.sse.SseOptions;
@@ -30,7 +33,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter
  * flag is set before anything else when the stream ends, so {@link #isClosed()} turns true at
  * once; the HTTP response is then completed, and everything the stream held is released.
  */
-final class SseConnection implements SseStream {
+final class SseConnection implements SseStream, SseStreamInfo {
 
     private static final Logger log = LoggerFactory.getLogger(SseConnection.class);
 
@@ -51,6 +54,22 @@ final class SseConnection implements SseStream {
     private final @Nullable String lastEventId;
 
     private final String description;
+
+    private final String id;
+
+    private final String route;
+
+    private final String remoteAddress;
+
+    private volatile Instant openedAt = Instant.now();
+
+    private final LongAdder eventsSent = new LongAdder();
+
+    private final LongAdder bytesSent = new LongAdder();
+
+    private volatile @Nullable String lastSentId;
+
+    private long openingLength;
 
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -73,8 +92,11 @@ final class SseConnection implements SseStream {
     private volatile @Nullable ScheduledFuture<?> timeoutTask;
 
     SseConnection(DefaultSseService service, SseStreamEmitter emitter, SseOptions options, SseCallback callback,
-            @Nullable String lastEventId, String description, Duration disconnectDetection) {
+            StreamRequest request, Duration disconnectDetection) {
         this.service = service;
+        this.id = request.id();
+        this.route = request.route();
+        this.remoteAddress = request.remoteAddress();
         this.emitter = emitter;
         this.callback = callback;
         this.async = Boolean.TRUE.equals(options.getAsync());
@@ -82,8 +104,8 @@ final class SseConnection implements SseStream {
         this.probeNanos = nanos(disconnectDetection) / 2;
         Duration t = options.getTimeout();
         this.timeout = (t != null) ? t : Duration.ZERO;
-        this.lastEventId = lastEventId;
-        this.description = description;
+        this.lastEventId = request.lastEventId();
+        this.description = request.description();
         // The container reports a connection it saw end: nothing more to complete on our side.
         emitter.onCompletion(() -> end(CloseReason.CLIENT, false));
         emitter.onError((ex) -> end(CloseReason.CLIENT, false));
@@ -109,12 +131,26 @@ final class SseConnection implements SseStream {
     @Override
     public boolean send(@Nullable Object data, @Nullable String event, @Nullable Object id) {
         String idText = (id != null) ? id.toString() : null;
-        SseEncoder.checkEventName(event);
-        SseEncoder.checkId(idText);
+        try {
+            SseEncoder.checkEventName(event);
+            SseEncoder.checkId(idText);
+        }
+        catch (IllegalArgumentException ex) {
+            this.service.sendFailed(this, "invalid");
+            throw ex;
+        }
         if (this.closed.get()) {
             return false;
         }
-        return write(this.service.encoder().event(event, idText, this.service.dataConverter().toText(data)));
+        String text;
+        try {
+            text = this.service.dataConverter().toText(data);
+        }
+        catch (IllegalArgumentException ex) {
+            this.service.sendFailed(this, "serialization");
+            throw ex;
+        }
+        return write(this.service.encoder().event(event, idText, text), true, idText);
     }
 
     @Override
@@ -122,7 +158,7 @@ final class SseConnection implements SseStream {
         if (this.closed.get()) {
             return false;
         }
-        return write(this.service.encoder().comment(text));
+        return write(this.service.encoder().comment(text), false, null);
     }
 
     @Override
@@ -143,27 +179,36 @@ final class SseConnection implements SseStream {
     // ---- the wire ----
 
     /** Writes one encoded event atomically; a failed write means the client is gone. */
-    boolean write(EncodedEvent event) {
+    boolean write(EncodedEvent encoded, boolean event, @Nullable String id) {
         if (this.closed.get()) {
             return false;
         }
-        Set<DataWithMediaType> items = new LinkedHashSet<>(event.pieces().size() * 2);
-        for (byte[] piece : event.pieces()) {
+        Set<DataWithMediaType> items = new LinkedHashSet<>(encoded.pieces().size() * 2);
+        for (byte[] piece : encoded.pieces()) {
             items.add(new DataWithMediaType(piece, MediaType.APPLICATION_OCTET_STREAM));
         }
         try {
             this.emitter.send(items);
             this.lastWriteNanos = System.nanoTime();
-            return true;
         }
         catch (IOException | IllegalStateException ex) {
             // IllegalStateException: the emitter completed under us (closed from another thread).
             if (!this.closed.get()) {
                 log.debug("SSE client of {} went away: {}", this.description, ex.toString());
+                this.service.sendFailed(this, "client");
             }
             end(CloseReason.CLIENT, true);
             return false;
         }
+        if (event) {
+            this.eventsSent.increment();
+            if (id != null) {
+                this.lastSentId = id;
+            }
+        }
+        this.bytesSent.add(encoded.length());
+        this.service.sent(this, event, encoded.length());
+        return true;
     }
 
     /**
@@ -189,7 +234,7 @@ final class SseConnection implements SseStream {
         if (this.idleWriteInFlight.compareAndSet(false, true)) {
             this.service.runOffScheduler(() -> {
                 try {
-                    write(comment);
+                    write(comment, false, null);
                 }
                 finally {
                     this.idleWriteInFlight.set(false);
@@ -207,6 +252,8 @@ final class SseConnection implements SseStream {
             items.add(new DataWithMediaType(piece, MediaType.APPLICATION_OCTET_STREAM));
         }
         this.emitter.send(items);
+        this.openingLength = opening.length();
+        this.bytesSent.add(opening.length());
     }
 
     /**
@@ -218,6 +265,7 @@ final class SseConnection implements SseStream {
             return;
         }
         this.started = true;
+        this.openedAt = Instant.now();
         this.lastWriteNanos = System.nanoTime();
         // Registered before the check, so a shutdown either sees this stream or is seen by it.
         this.service.opened(this);
@@ -225,6 +273,7 @@ final class SseConnection implements SseStream {
             end(CloseReason.SHUTDOWN, true);
             return;
         }
+        this.service.sent(this, false, this.openingLength);
         if (!this.timeout.isZero()) {
             this.timeoutTask = this.service.schedule(() -> this.service.runOffScheduler(
                     () -> end(CloseReason.TIMEOUT, true)), this.timeout);
@@ -298,7 +347,7 @@ final class SseConnection implements SseStream {
             }
             try {
                 write(this.service.encoder().event(this.service.settings().errorEventName(), null,
-                        this.service.dataConverter().toText(body)));
+                        this.service.dataConverter().toText(body)), true, null);
             }
             catch (RuntimeException reportFailure) {
                 log.debug("Could not send the error event of SSE stream {}: {}", this.description,
@@ -378,16 +427,59 @@ final class SseConnection implements SseStream {
         return this.started;
     }
 
-    boolean isAsync() {
-        return this.async;
-    }
-
     @Nullable CloseReason closeReason() {
         return this.closeReason;
     }
 
     String description() {
         return this.description;
+    }
+
+    // ---- SseStreamInfo ----
+
+    @Override
+    public String id() {
+        return this.id;
+    }
+
+    @Override
+    public String route() {
+        return this.route;
+    }
+
+    @Override
+    public String mode() {
+        return this.async ? "async" : "sync";
+    }
+
+    @Override
+    public String remoteAddress() {
+        return this.remoteAddress;
+    }
+
+    @Override
+    public Instant openedAt() {
+        return this.openedAt;
+    }
+
+    @Override
+    public long eventsSent() {
+        return this.eventsSent.sum();
+    }
+
+    @Override
+    public long bytesSent() {
+        return this.bytesSent.sum();
+    }
+
+    @Override
+    public @Nullable String lastSentEventId() {
+        return this.lastSentId;
+    }
+
+    @Override
+    public List<String> topics() {
+        return List.of();
     }
 
     @Override

@@ -75,6 +75,14 @@ public class TestApp {
     public record Progress(int percentDone, String stepName) {
     }
 
+    /** Cannot be written as JSON: its only property throws. */
+    public static class Exploding {
+
+        public String getValue() {
+            throw new IllegalStateException("boom");
+        }
+    }
+
     @RestController
     static class Streams {
 
@@ -191,6 +199,24 @@ public class TestApp {
                 this.signals.fire("bad-input.open", !stream.isClosed());
                 stream.send("still open", "after");
             });
+        }
+
+        @GetMapping("/unserializable")
+        SseEmitter unserializable() {
+            return this.sse.stream((stream) -> {
+                try {
+                    stream.send(new Exploding(), "bad");
+                }
+                catch (IllegalArgumentException ex) {
+                    this.signals.fire("unserializable.error", ex.getMessage());
+                }
+                stream.send("ok");
+            });
+        }
+
+        @GetMapping("/items/{id}/stream")
+        SseEmitter item(@org.springframework.web.bind.annotation.PathVariable String id) {
+            return this.sse.stream((stream) -> stream.send(id, "item"));
         }
 
         @GetMapping("/comment")

@@ -1,0 +1,168 @@
+package dev.sse.bench;
+
+import java.lang.management.ManagementFactory;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import dev.sse.SseOptions;
+import dev.sse.SseService;
+import dev.sse.stream.DefaultSseService;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * One server with the same endpoints twice: {@code /plain/*} written the usual way with a bare
+ * {@link SseEmitter}, {@code /starter/*} with {@link SseService}. The load driver measures both
+ * in the same run.
+ */
+@SpringBootApplication
+@RestController
+public class BenchServer {
+
+    private final SseService sse;
+
+    private final DefaultSseService service;
+
+    /** How a hand-rolled SseEmitter app typically runs its producers: a thread per stream. */
+    private final ExecutorService plainExecutor = newThreadPerTask();
+
+    private final Set<SseEmitter> plainOpen = ConcurrentHashMap.newKeySet();
+
+    private volatile CountDownLatch release = new CountDownLatch(1);
+
+    public BenchServer(SseService sse, DefaultSseService service) {
+        this.sse = sse;
+        this.service = service;
+    }
+
+    public static void main(String[] args) {
+        SpringApplication.run(BenchServer.class, args);
+    }
+
+    private static ExecutorService newThreadPerTask() {
+        try {
+            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        }
+        catch (ReflectiveOperationException ex) {
+            return Executors.newCachedThreadPool();
+        }
+    }
+
+    private SseEmitter trackedPlain() {
+        SseEmitter emitter = new SseEmitter(0L);
+        this.plainOpen.add(emitter);
+        emitter.onCompletion(() -> this.plainOpen.remove(emitter));
+        emitter.onError((ex) -> this.plainOpen.remove(emitter));
+        return emitter;
+    }
+
+    // ---- tokens: one stream sends n small events as fast as it can ----
+
+    @GetMapping("/plain/tokens")
+    SseEmitter plainTokens(@RequestParam int n) {
+        SseEmitter emitter = trackedPlain();
+        this.plainExecutor.execute(() -> {
+            try {
+                for (int i = 0; i < n; i++) {
+                    emitter.send(SseEmitter.event().name("token").data("tok" + i));
+                }
+                emitter.complete();
+            }
+            catch (Exception ex) {
+                emitter.completeWithError(ex);
+            }
+        });
+        return emitter;
+    }
+
+    @GetMapping("/starter/tokens")
+    SseEmitter starterTokens(@RequestParam int n) {
+        return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+            for (int i = 0; i < n; i++) {
+                if (!stream.send("tok" + i, "token")) {
+                    return;
+                }
+            }
+        });
+    }
+
+    // ---- delayed: the first event comes after ms milliseconds (time to first byte) ----
+
+    @GetMapping("/plain/delayed")
+    SseEmitter plainDelayed(@RequestParam long ms) {
+        SseEmitter emitter = trackedPlain();
+        this.plainExecutor.execute(() -> {
+            try {
+                TimeUnit.MILLISECONDS.sleep(ms);
+                emitter.send(SseEmitter.event().data("first"));
+                emitter.complete();
+            }
+            catch (Exception ex) {
+                emitter.completeWithError(ex);
+            }
+        });
+        return emitter;
+    }
+
+    @GetMapping("/starter/delayed")
+    SseEmitter starterDelayed(@RequestParam long ms) {
+        return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+            TimeUnit.MILLISECONDS.sleep(ms);
+            stream.send("first");
+        });
+    }
+
+    // ---- idle: open streams that send nothing until released ----
+
+    @GetMapping("/plain/idle")
+    SseEmitter plainIdle() {
+        return trackedPlain();
+    }
+
+    @GetMapping("/starter/idle")
+    SseEmitter starterIdle() {
+        CountDownLatch latch = this.release;
+        return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+            while (!stream.isClosed() && !latch.await(200, TimeUnit.MILLISECONDS)) {
+                // wait for the release or the client to leave
+            }
+        });
+    }
+
+    @PostMapping("/bench/release")
+    Map<String, Object> releaseIdle() {
+        this.release.countDown();
+        this.release = new CountDownLatch(1);
+        for (SseEmitter emitter : Set.copyOf(this.plainOpen)) {
+            emitter.complete();
+        }
+        return state();
+    }
+
+    @GetMapping("/bench/state")
+    Map<String, Object> state() {
+        return Map.of("plainOpen", this.plainOpen.size(), "starterOpen", this.service.openStreams(),
+                "threads", ManagementFactory.getThreadMXBean().getThreadCount());
+    }
+
+    /** Heap in use after full collections, in bytes. */
+    @GetMapping("/bench/heap")
+    Map<String, Object> heap() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        return Map.of("used", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    }
+}

@@ -1,0 +1,336 @@
+package dev.sse.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Drives {@link BenchServer} from another process: many SSE connections on one NIO selector,
+ * each decoding chunked HTTP and counting {@code data:} lines. Runs every scenario against
+ * {@code /plain} and {@code /starter} in the same run and prints a Markdown table.
+ *
+ * <p>Usage: {@code LoadDriver <port> <results.md>}. Bounded in count and time; loopback only.
+ */
+public final class LoadDriver {
+
+    private final int port;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private LoadDriver(int port) {
+        this.port = port;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        Path out = Path.of(args[1]);
+        LoadDriver driver = new LoadDriver(port);
+        StringBuilder md = new StringBuilder();
+        md.append("| scenario | plain `SseEmitter` | starter | \n|---|---|---|\n");
+        // Warm both paths up before measuring.
+        driver.tokens("plain", 50, 2000);
+        driver.tokens("starter", 50, 2000);
+        for (int round = 0; round < 1; round++) {
+            String[] ttfb = { driver.ttfb("plain", 50, 500), driver.ttfb("starter", 50, 500) };
+            md.append("| time to response headers, first event after 500 ms (median / max of 50) | ")
+                .append(ttfb[0]).append(" | ").append(ttfb[1]).append(" |\n");
+            String[] tokens = { driver.tokens("plain", 200, 5000), driver.tokens("starter", 200, 5000) };
+            md.append("| token streaming, 200 streams x 5,000 events, as fast as possible | ").append(tokens[0])
+                .append(" | ").append(tokens[1]).append(" |\n");
+            String[] idle = { driver.idleHeap("plain", 2000), driver.idleHeap("starter", 2000) };
+            md.append("| heap per idle stream (2,000 open) | ").append(idle[0]).append(" | ").append(idle[1])
+                .append(" |\n");
+            String[] gone = { driver.disconnect("plain", 500), driver.disconnect("starter", 500) };
+            md.append("| 500 clients leave idle streams: still open on the server 12 s later | ").append(gone[0])
+                .append(" | ").append(gone[1]).append(" |\n");
+        }
+        System.out.println(md);
+        Files.writeString(out, md.toString());
+    }
+
+    // ---- scenarios ----
+
+    private String ttfb(String mode, int count, long delayMs) throws Exception {
+        List<Conn> conns = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
+            for (int i = 0; i < count; i++) {
+                conns.add(open(selector, "/" + mode + "/delayed?ms=" + delayMs));
+            }
+            pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
+        }
+        long[] millis = conns.stream().mapToLong((c) -> (c.headersAt - c.startedAt) / 1_000_000).sorted().toArray();
+        return millis[millis.length / 2] + " ms / " + millis[millis.length - 1] + " ms";
+    }
+
+    private String tokens(String mode, int count, int n) throws Exception {
+        List<Conn> conns = new ArrayList<>();
+        long start = System.nanoTime();
+        try (Selector selector = Selector.open()) {
+            for (int i = 0; i < count; i++) {
+                conns.add(open(selector, "/" + mode + "/tokens?n=" + n));
+            }
+            pump(selector, conns, Duration.ofSeconds(120), (c) -> c.ended);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long events = conns.stream().mapToLong((c) -> c.dataLines).sum();
+        long[] done = conns.stream().mapToLong((c) -> (c.endedAt - c.startedAt) / 1_000_000).sorted().toArray();
+        long complete = conns.stream().filter((c) -> c.dataLines == n).count();
+        return String.format(Locale.ROOT, "%,.0f events/s; streams done p50 %d ms, p99 %d ms; %d/%d complete",
+                events / seconds, done[done.length / 2], done[(int) (done.length * 0.99)], complete, count);
+    }
+
+    private String idleHeap(String mode, int count) throws Exception {
+        long before = heap();
+        List<Conn> conns = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
+            for (int i = 0; i < count; i++) {
+                conns.add(open(selector, "/" + mode + "/idle"));
+            }
+            awaitOpen(selector, conns, mode, count);
+            long during = heap();
+            String state = get("/bench/state");
+            post("/bench/release");
+            pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
+            for (Conn c : conns) {
+                c.channel.close();
+            }
+            long perStream = (during - before) / count;
+            return String.format(Locale.ROOT, "%,d bytes (%s)", perStream, threads(state));
+        }
+    }
+
+    private String disconnect(String mode, int count) throws Exception {
+        post("/bench/release");
+        int before = Integer.parseInt(number(get("/bench/state"), mode + "Open"));
+        List<Conn> conns = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
+            for (int i = 0; i < count; i++) {
+                conns.add(open(selector, "/" + mode + "/idle"));
+            }
+            awaitOpen(selector, conns, mode, before + count);
+            for (Conn c : conns) {
+                c.channel.close();
+            }
+        }
+        Thread.sleep(12_000);
+        String state = get("/bench/state");
+        post("/bench/release");
+        return (Integer.parseInt(number(state, mode + "Open")) - before) + " of " + count;
+    }
+
+    // ---- plumbing ----
+
+    /** A plain SseEmitter sends no headers until its first event, so ask the server what it holds. */
+    private void awaitOpen(Selector selector, List<Conn> conns, String mode, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (Integer.parseInt(number(get("/bench/state"), mode + "Open")) < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("Streams did not open within 60 s");
+            }
+            long until = System.nanoTime() + 500_000_000L;
+            pump(selector, conns, Duration.ofSeconds(1), (c) -> System.nanoTime() > until);
+        }
+    }
+
+    private static String threads(String state) {
+        return "server threads: " + number(state, "threads");
+    }
+
+    private static String number(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(json);
+        return m.find() ? m.group(1) : "?";
+    }
+
+    private long heap() throws Exception {
+        return Long.parseLong(number(get("/bench/heap"), "used"));
+    }
+
+    private String get(String path) throws Exception {
+        return this.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private String post(String path) throws Exception {
+        return this.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+            .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private Conn open(Selector selector, String path) throws IOException {
+        SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", this.port));
+        channel.configureBlocking(false);
+        Conn conn = new Conn(channel);
+        String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+        ByteBuffer buffer = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+        conn.startedAt = System.nanoTime();
+        channel.register(selector, SelectionKey.OP_READ, conn);
+        return conn;
+    }
+
+    interface Done {
+
+        boolean test(Conn conn);
+    }
+
+    private static void pump(Selector selector, List<Conn> conns, Duration limit, Done done) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
+        byte[] bytes = new byte[buffer.capacity()];
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!conns.stream().allMatch(done::test)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("Load scenario did not finish within " + limit);
+            }
+            selector.select(100);
+            for (SelectionKey key : selector.selectedKeys()) {
+                Conn conn = (Conn) key.attachment();
+                buffer.clear();
+                int n;
+                try {
+                    n = conn.channel.read(buffer);
+                }
+                catch (IOException ex) {
+                    n = -1;
+                }
+                if (n < 0) {
+                    conn.end();
+                    key.cancel();
+                    continue;
+                }
+                buffer.flip();
+                buffer.get(bytes, 0, n);
+                conn.feed(bytes, n);
+            }
+            selector.selectedKeys().clear();
+        }
+    }
+
+    /** One connection: decodes the chunked body and counts data lines. */
+    static final class Conn {
+
+        final SocketChannel channel;
+
+        long startedAt;
+
+        long headersAt;
+
+        long endedAt;
+
+        boolean ended;
+
+        long dataLines;
+
+        private final byte[] head = new byte[8192];
+
+        private int headLength;
+
+        private int state; // 0 headers, 1 chunk size, 2 chunk data, 3 CRLF after data
+
+        private int chunkSize;
+
+        private final StringBuilder sizeLine = new StringBuilder();
+
+        private final byte[] prefix = new byte[5];
+
+        private int prefixLength;
+
+        private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+
+        Conn(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        void end() {
+            if (!this.ended) {
+                this.ended = true;
+                this.endedAt = System.nanoTime();
+            }
+        }
+
+        void feed(byte[] bytes, int n) {
+            for (int i = 0; i < n; i++) {
+                byte b = bytes[i];
+                switch (this.state) {
+                    case 0 -> {
+                        this.head[Math.min(this.headLength++, this.head.length - 1)] = b;
+                        if (this.headLength >= 4 && this.head[this.headLength - 1] == '\n'
+                                && this.head[this.headLength - 2] == '\r' && this.head[this.headLength - 3] == '\n') {
+                            this.headersAt = System.nanoTime();
+                            this.state = 1;
+                            String headers = new String(this.head, 0, Math.min(this.headLength, this.head.length),
+                                    StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+                            if (headers.contains("\r\ncontent-length: 0\r\n")) {
+                                end();
+                                this.state = 4;
+                            }
+                        }
+                    }
+                    case 1 -> {
+                        if (b == '\n') {
+                            String line = this.sizeLine.toString().trim();
+                            this.sizeLine.setLength(0);
+                            if (line.isEmpty()) {
+                                continue;
+                            }
+                            this.chunkSize = Integer.parseInt(line.split(";")[0], 16);
+                            if (this.chunkSize == 0) {
+                                end();
+                                this.state = 4;
+                            }
+                            else {
+                                this.state = 2;
+                            }
+                        }
+                        else if (b != '\r') {
+                            this.sizeLine.append((char) b);
+                        }
+                    }
+                    case 2 -> {
+                        body(b);
+                        if (--this.chunkSize == 0) {
+                            this.state = 1;
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+        }
+
+        private void body(byte b) {
+            if (this.prefixLength < 5) {
+                this.prefix[this.prefixLength++] = b;
+                if (this.prefixLength == 5 && Arrays.equals(this.prefix, DATA)) {
+                    this.dataLines++;
+                }
+            }
+            if (b == '\n') {
+                this.prefixLength = 0;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LoadDriver[" + this.port + ", " + Instant.now() + "]";
+    }
+}

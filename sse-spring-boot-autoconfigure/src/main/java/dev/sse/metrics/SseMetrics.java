@@ -1,0 +1,124 @@
+package dev.sse.metrics;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.sse.stream.CloseReason;
+import dev.sse.stream.SseStreamInfo;
+import dev.sse.stream.StreamListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Keeps the {@code sse.*} meters: open streams, streams opened and closed (by reason), their
+ * duration, events and bytes sent, and failed sends. Tagged by the handler's route pattern
+ * ({@code uri}) and {@code mode}, never by raw path or topic, so cardinality stays bounded.
+ * Meters of one route and mode are looked up once and cached: sending an event costs two counter
+ * increments. Thread-safe.
+ */
+public final class SseMetrics implements StreamListener {
+
+    private final MeterRegistry registry;
+
+    private final Map<String, RouteMeters> byRoute = new ConcurrentHashMap<>();
+
+    /**
+     * @param registry where the meters live
+     */
+    public SseMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    private RouteMeters meters(SseStreamInfo stream) {
+        return this.byRoute.computeIfAbsent(stream.route() + '\n' + stream.mode(),
+                (key) -> new RouteMeters(this.registry, stream.route(), stream.mode()));
+    }
+
+    @Override
+    public void opened(SseStreamInfo stream) {
+        RouteMeters meters = meters(stream);
+        meters.active.incrementAndGet();
+        meters.opened.increment();
+    }
+
+    @Override
+    public void closed(SseStreamInfo stream, CloseReason reason) {
+        RouteMeters meters = meters(stream);
+        meters.active.decrementAndGet();
+        meters.closed(reason).increment();
+        meters.duration.record(Duration.between(stream.openedAt(), Instant.now()));
+    }
+
+    @Override
+    public void rejected(SseStreamInfo stream) {
+        meters(stream).closed(CloseReason.REJECTED).increment();
+    }
+
+    @Override
+    public void sent(SseStreamInfo stream, boolean event, long bytes) {
+        RouteMeters meters = meters(stream);
+        if (event) {
+            meters.events.increment();
+        }
+        meters.bytes.increment(bytes);
+    }
+
+    @Override
+    public void sendFailed(SseStreamInfo stream, String reason) {
+        Counter.builder("sse.send.failures")
+            .description("Sends that failed: client (the write failed), serialization, invalid (name or id)")
+            .tags("uri", stream.route(), "reason", reason)
+            .register(this.registry)
+            .increment();
+    }
+
+    /** The meters of one route and mode. */
+    private static final class RouteMeters {
+
+        private final MeterRegistry registry;
+
+        private final Tags tags;
+
+        final AtomicInteger active = new AtomicInteger();
+
+        final Counter opened;
+
+        final Timer duration;
+
+        final Counter events;
+
+        final Counter bytes;
+
+        private final Map<CloseReason, Counter> closed = new ConcurrentHashMap<>();
+
+        RouteMeters(MeterRegistry registry, String uri, String mode) {
+            this.registry = registry;
+            this.tags = Tags.of("uri", uri, "mode", mode);
+            Gauge.builder("sse.connections.active", this.active, AtomicInteger::get)
+                .description("Open SSE streams")
+                .tags(this.tags)
+                .register(registry);
+            this.opened = Counter.builder("sse.connections.opened").description("SSE streams opened")
+                .tags(this.tags).register(registry);
+            this.duration = Timer.builder("sse.connection.duration").description("How long SSE streams stayed open")
+                .tags(this.tags).register(registry);
+            this.events = Counter.builder("sse.events.sent").description("SSE events sent (comments excluded)")
+                .tags(this.tags).register(registry);
+            this.bytes = Counter.builder("sse.events.bytes").baseUnit("bytes")
+                .description("Bytes written to SSE streams, comments and openings included")
+                .tags(this.tags).register(registry);
+        }
+
+        Counter closed(CloseReason reason) {
+            return this.closed.computeIfAbsent(reason, (r) -> Counter.builder("sse.connections.closed")
+                .description("SSE streams ended, by reason").tags(this.tags).tag("reason", r.tag())
+                .register(this.registry));
+        }
+    }
+}

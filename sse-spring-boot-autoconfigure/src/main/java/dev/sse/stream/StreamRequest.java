@@ -1,0 +1,32 @@
+package dev.sse.stream;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.web.servlet.HandlerMapping;
+
+/**
+ * What a stream keeps of the request that opened it (never the request itself, which the
+ * container recycles).
+ *
+ * @param id the stream's id
+ * @param route the handler's route pattern, or {@code UNKNOWN}
+ * @param remoteAddress the client's address and port
+ * @param lastEventId the {@code Last-Event-ID} header
+ * @param description method, path and query, for logs
+ */
+record StreamRequest(String id, String route, String remoteAddress, @Nullable String lastEventId,
+        String description) {
+
+    private static final AtomicLong ids = new AtomicLong();
+
+    static StreamRequest of(HttpServletRequest request) {
+        Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+        String query = request.getQueryString();
+        return new StreamRequest(Long.toString(ids.incrementAndGet()), (pattern != null) ? pattern.toString() : "UNKNOWN",
+                request.getRemoteAddr() + ":" + request.getRemotePort(), request.getHeader("Last-Event-ID"),
+                request.getMethod() + " " + request.getRequestURI() + ((query != null) ? "?" + query : ""));
+    }
+}
