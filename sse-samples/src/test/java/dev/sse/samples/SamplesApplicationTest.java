@@ -82,6 +82,23 @@ class SamplesApplicationTest {
     }
 
     @Test
+    void aPrometheusScrapeShowsTheSseMeters() throws Exception {
+        readAll("/api/basic");
+        String scrape;
+        try (Response response = HTTP.newCall(new Request.Builder()
+            .url("http://127.0.0.1:" + this.port + "/actuator/prometheus").build()).execute()) {
+            assertThat(response.code()).isEqualTo(200);
+            scrape = response.body().string();
+        }
+        assertThat(scrape).contains("sse_connections_active{mode=\"sync\",uri=\"/api/basic\"} 0.0")
+            .contains("sse_connections_opened_total{mode=\"sync\",uri=\"/api/basic\"}")
+            .contains("sse_connections_closed_total{mode=\"sync\",reason=\"completed\",uri=\"/api/basic\"}")
+            .containsPattern("sse_events_sent_total\\{mode=\"sync\",uri=\"/api/basic\"} (5|10|15)\\.0")
+            .contains("sse_events_bytes_total{mode=\"sync\",uri=\"/api/basic\"}")
+            .contains("sse_connection_duration_seconds_count{mode=\"sync\",uri=\"/api/basic\"}");
+    }
+
+    @Test
     void progressReachesOneHundredPercent() throws Exception {
         List<Event> events = readAll("/api/progress?stepMillis=0");
         assertThat(events).filteredOn((e) -> e.type().equals("progress")).hasSize(5).last()
