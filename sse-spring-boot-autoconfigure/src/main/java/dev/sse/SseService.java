@@ -1,5 +1,7 @@
 package dev.sse;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
@@ -40,4 +42,43 @@ public interface SseService {
      * when an async stream cannot get a thread
      */
     SseEmitter stream(SseOptions options, SseCallback callback);
+
+    /**
+     * Publishes an unnamed event to a topic: every open subscriber of it gets it, and it is kept in
+     * the topic's history for clients that reconnect with {@code Last-Event-ID}. Never blocks on a
+     * subscriber; cheap with no subscribers. May be called from any thread.
+     * @param topic the topic
+     * @param data as for {@link SseStream#send(Object)}
+     * @return the event's id, increasing across all topics
+     */
+    String publish(String topic, @Nullable Object data);
+
+    /**
+     * Publishes a named event to a topic.
+     * @param topic the topic
+     * @param data as for {@link SseStream#send(Object)}
+     * @param event the event name, or {@code null}
+     * @return the event's id, increasing across all topics
+     * @throws IllegalArgumentException if the name contains CR or LF
+     */
+    String publish(String topic, @Nullable Object data, @Nullable String event);
+
+    /**
+     * Opens a stream of the events published to the topics, with the options of
+     * {@code application.yml}. A client reconnecting with {@code Last-Event-ID} first gets what it
+     * missed (or an {@code sse-reset} event when the history no longer covers it). The stream holds
+     * no thread while it waits.
+     * @param topics one or more topics
+     * @return the emitter the controller must return
+     */
+    SseEmitter subscribe(String... topics);
+
+    /**
+     * Opens a stream of the events published to the topics. {@code async} has no effect on a topic
+     * stream (it has no callback and never holds a thread); the other options apply.
+     * @param options this stream's options
+     * @param topics one or more topics
+     * @return the emitter the controller must return
+     */
+    SseEmitter subscribe(SseOptions options, String... topics);
 }

@@ -10,6 +10,9 @@ import dev.sse.stream.JacksonDataConverter;
 import dev.sse.stream.SseStreamInterceptor;
 import dev.sse.stream.StreamListener;
 import dev.sse.stream.StreamSettings;
+import dev.sse.stream.TopicSettings;
+import dev.sse.topics.InMemorySseBroker;
+import dev.sse.topics.SseBroker;
 import dev.sse.stream.VirtualThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,12 +57,24 @@ public final class SseAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(SseService.class)
     DefaultSseService sseService(SseProperties properties, DataConverter sseDataConverter,
-            @Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor, ObjectProvider<StreamListener> listeners) {
+            @Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor, ObjectProvider<StreamListener> listeners,
+            SseBroker sseBroker) {
         StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
                 properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
                 properties.getError().getIncludeMessage() == SseProperties.IncludeMessage.ALWAYS,
                 properties.getExecutor().getRetryAfter());
-        return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor, listeners.orderedStream().toList());
+        SseProperties.Topics topics = properties.getTopics();
+        TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getStallTimeout(),
+                topics.getResetEvent());
+        return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor, listeners.orderedStream().toList(),
+                sseBroker, topicSettings);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(SseBroker.class)
+    InMemorySseBroker sseBroker(SseProperties properties) {
+        SseProperties.Topics.History history = properties.getTopics().getHistory();
+        return new InMemorySseBroker(history.getSize(), history.getTtl());
     }
 
     @Bean(name = TASK_EXECUTOR_BEAN_NAME)

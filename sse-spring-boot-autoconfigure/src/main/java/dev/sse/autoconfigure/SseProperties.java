@@ -42,6 +42,8 @@ public class SseProperties {
 
     private final Metrics metrics = new Metrics();
 
+    private final Topics topics = new Topics();
+
     public boolean isAsync() {
         return this.async;
     }
@@ -111,6 +113,10 @@ public class SseProperties {
 
     public Metrics getMetrics() {
         return this.metrics;
+    }
+
+    public Topics getTopics() {
+        return this.topics;
     }
 
     /**
@@ -215,6 +221,87 @@ public class SseProperties {
 
         public void setIncludeMessage(IncludeMessage includeMessage) {
             this.includeMessage = includeMessage;
+        }
+    }
+
+    /** Topics: publish once, fan out to every subscriber, replay on reconnect. */
+    public static class Topics {
+
+        /** Most bytes queued for one subscriber; past it the subscriber is evicted (it reconnects and replays from history). The default rides out a burst of 1,000 8 KiB events. */
+        private DataSize bufferSize = DataSize.ofMegabytes(16);
+
+        /** How long a subscriber's connection may take no data at all before it is evicted, so a client that stops reading holds nothing for long. */
+        private Duration stallTimeout = Duration.ofSeconds(10);
+
+        /** Name of the event that opens a stream whose Last-Event-ID the history no longer covers: the client must reload its state. */
+        private String resetEvent = "sse-reset";
+
+        private final History history = new History();
+
+        public DataSize getBufferSize() {
+            return this.bufferSize;
+        }
+
+        public void setBufferSize(DataSize bufferSize) {
+            if (bufferSize.toBytes() < 1024) {
+                throw new IllegalArgumentException("sse.topics.buffer-size must be at least 1KB, was " + bufferSize);
+            }
+            this.bufferSize = bufferSize;
+        }
+
+        public Duration getStallTimeout() {
+            return this.stallTimeout;
+        }
+
+        public void setStallTimeout(Duration stallTimeout) {
+            if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+                throw new IllegalArgumentException("sse.topics.stall-timeout must be positive, was " + stallTimeout);
+            }
+            this.stallTimeout = stallTimeout;
+        }
+
+        public String getResetEvent() {
+            return this.resetEvent;
+        }
+
+        public void setResetEvent(String resetEvent) {
+            if (resetEvent.isEmpty() || resetEvent.indexOf('\n') >= 0 || resetEvent.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException("sse.topics.reset-event must be non-empty without CR or LF");
+            }
+            this.resetEvent = resetEvent;
+        }
+
+        public History getHistory() {
+            return this.history;
+        }
+
+        /** The events kept per topic for Last-Event-ID replay. */
+        public static class History {
+
+            /** Most events kept per topic; 0 keeps none (a reconnecting client then always gets sse-reset). */
+            private int size = 1000;
+
+            /** How long an event stays in its topic's history. */
+            private Duration ttl = Duration.ofMinutes(5);
+
+            public int getSize() {
+                return this.size;
+            }
+
+            public void setSize(int size) {
+                if (size < 0) {
+                    throw new IllegalArgumentException("sse.topics.history.size must be zero or positive, was " + size);
+                }
+                this.size = size;
+            }
+
+            public Duration getTtl() {
+                return this.ttl;
+            }
+
+            public void setTtl(Duration ttl) {
+                this.ttl = nonNegative(ttl, "topics.history.ttl");
+            }
         }
     }
 

@@ -19,6 +19,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import dev.sse.SseCallback;
 import dev.sse.SseOptions;
 import dev.sse.SseService;
+import dev.sse.topics.InMemorySseBroker;
+import dev.sse.topics.SseBroker;
 import dev.sse.wire.EncodedEvent;
 import dev.sse.wire.SseEncoder;
 import jakarta.servlet.http.HttpServletRequest;
@@ -64,13 +66,22 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 
     private final EncodedEvent probeComment;
 
-    private final Map<String, SseConnection> open = new ConcurrentHashMap<>();
+    private final Map<String, ManagedStream> open = new ConcurrentHashMap<>();
 
     private final List<StreamListener> listeners = new CopyOnWriteArrayList<>();
 
     private final ScheduledExecutorService scheduler;
 
     private final Executor ioExecutor;
+
+    private final SseBroker broker;
+
+    private final TopicSettings topicSettings;
+
+    /** Drains topic subscribers with non-blocking writes: a few threads serve every subscriber. */
+    private final ThreadPoolExecutor topicWriters;
+
+    private long lastPurgeNanos = System.nanoTime();
 
     private volatile boolean running;
 
@@ -83,7 +94,8 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
      * @param callbackExecutor runs async callbacks; its refusal becomes a 503
      */
     public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor) {
-        this(settings, dataConverter, callbackExecutor, List.of());
+        this(settings, dataConverter, callbackExecutor, List.of(), new InMemorySseBroker(1000, Duration.ofMinutes(5)),
+                new TopicSettings(16L << 20, Duration.ofSeconds(10), "sse-reset"));
     }
 
     /**
@@ -91,10 +103,15 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
      * @param dataConverter turns data into event text
      * @param callbackExecutor runs async callbacks; its refusal becomes a 503
      * @param listeners told what happens to streams (metrics)
+     * @param broker fans topic events out and keeps their history
+     * @param topicSettings the settings of topic streams
      */
     public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
-            List<StreamListener> listeners) {
+            List<StreamListener> listeners, SseBroker broker, TopicSettings topicSettings) {
         this.listeners.addAll(listeners);
+        this.broker = broker;
+        this.topicSettings = topicSettings;
+        this.topicWriters = newTopicWriters();
         this.settings = settings;
         this.encoder = new SseEncoder(settings.chunkSize());
         this.dataConverter = dataConverter;
@@ -123,6 +140,14 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         }
         ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemonThreads("sse-io-"));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    private static ThreadPoolExecutor newTopicWriters() {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads("sse-topic-writer-"));
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }
@@ -167,6 +192,46 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         return emitter;
     }
 
+    @Override
+    public String publish(String topic, @Nullable Object data) {
+        return publish(topic, data, null);
+    }
+
+    @Override
+    public String publish(String topic, @Nullable Object data, @Nullable String event) {
+        return this.broker.publish(topic, event, this.dataConverter.toText(data)).id();
+    }
+
+    @Override
+    public SseEmitter subscribe(String... topics) {
+        return subscribe(SseOptions.defaults(), topics);
+    }
+
+    @Override
+    public SseEmitter subscribe(SseOptions options, String... topics) {
+        Objects.requireNonNull(options, "options must not be null");
+        List<String> names = List.of(topics);
+        if (names.isEmpty() || names.stream().anyMatch(String::isEmpty)) {
+            throw new IllegalArgumentException("subscribe needs at least one topic, none empty: " + names);
+        }
+        HttpServletRequest request = currentRequest();
+        SseOptions resolved = options.orElse(this.settings.defaults());
+        String cors = Objects.requireNonNullElse(resolved.getCors(), "");
+        SseStreamEmitter emitter = new SseStreamEmitter(CorsPolicy.headers(cors, request.getHeader("Origin")));
+        TopicConnection connection = new TopicConnection(this, emitter, names, StreamRequest.of(request),
+                resolved.getKeepAliveInterval(), resolved.getTimeout(), this.topicSettings,
+                this.settings.disconnectDetection());
+        try {
+            Duration retry = resolved.getRetry();
+            connection.sendOpening(this.encoder.opening((retry != null) ? retry : Duration.ZERO));
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, connection);
+        return emitter;
+    }
+
     private static HttpServletRequest currentRequest() {
         RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
         if (!(attributes instanceof ServletRequestAttributes servletAttributes)) {
@@ -199,6 +264,18 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         return this.dataConverter;
     }
 
+    SseBroker broker() {
+        return this.broker;
+    }
+
+    TopicSettings topicSettings() {
+        return this.topicSettings;
+    }
+
+    Executor topicWriters() {
+        return this.topicWriters;
+    }
+
     EncodedEvent keepAliveComment() {
         return this.keepAliveComment;
     }
@@ -215,14 +292,14 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         this.ioExecutor.execute(task);
     }
 
-    void opened(SseConnection connection) {
+    void opened(ManagedStream connection) {
         this.open.put(connection.id(), connection);
         for (StreamListener listener : this.listeners) {
             listener.opened(connection);
         }
     }
 
-    void closed(SseConnection connection, CloseReason reason) {
+    void closed(ManagedStream connection, CloseReason reason) {
         if (this.open.get(connection.id()) == connection) {
             // Listeners first: shutdown waits for the open streams to drain, and meters must be
             // recorded before the registry closes.
@@ -236,8 +313,12 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
     private void tick() {
         try {
             long now = System.nanoTime();
-            for (SseConnection connection : this.open.values()) {
+            for (ManagedStream connection : this.open.values()) {
                 connection.idleCheck(now);
+            }
+            if (now - this.lastPurgeNanos > TimeUnit.SECONDS.toNanos(1)) {
+                this.lastPurgeNanos = now;
+                this.broker.purge();
             }
         }
         catch (RuntimeException ex) {
@@ -245,13 +326,13 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         }
     }
 
-    void sent(SseConnection connection, boolean event, long bytes) {
+    void sent(SseStreamInfo connection, boolean event, long bytes) {
         for (StreamListener listener : this.listeners) {
             listener.sent(connection, event, bytes);
         }
     }
 
-    void sendFailed(SseConnection connection, String reason) {
+    void sendFailed(SseStreamInfo connection, String reason) {
         for (StreamListener listener : this.listeners) {
             listener.sendFailed(connection, reason);
         }
@@ -290,7 +371,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
      * @return whether a stream with that id was open
      */
     public boolean evict(String id) {
-        SseConnection connection = this.open.get(id);
+        ManagedStream connection = this.open.get(id);
         if (connection == null) {
             return false;
         }
@@ -312,12 +393,12 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         this.running = false;
         this.stopped = true;
         // A stream opening from now on ends itself (see SseConnection.open).
-        List<SseConnection> streams = List.copyOf(this.open.values());
+        List<ManagedStream> streams = List.copyOf(this.open.values());
         if (streams.isEmpty()) {
             return;
         }
         log.info("Closing {} open SSE stream(s) for shutdown", streams.size());
-        for (SseConnection connection : streams) {
+        for (ManagedStream connection : streams) {
             runOffScheduler(() -> connection.end(CloseReason.SHUTDOWN, true));
         }
         long deadline = System.nanoTime() + SHUTDOWN_WAIT.toNanos();
@@ -347,5 +428,6 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         if (this.ioExecutor instanceof ThreadPoolExecutor pool) {
             pool.shutdown();
         }
+        this.topicWriters.shutdown();
     }
 }

@@ -18,6 +18,7 @@ import dev.sse.SseOptions;
 import dev.sse.SseStream;
 import dev.sse.wire.EncodedEvent;
 import dev.sse.wire.SseEncoder;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter
  * flag is set before anything else when the stream ends, so {@link #isClosed()} turns true at
  * once; the HTTP response is then completed, and everything the stream held is released.
  */
-final class SseConnection implements SseStream, SseStreamInfo {
+final class SseConnection implements SseStream, ManagedStream, PendingStream {
 
     private static final Logger log = LoggerFactory.getLogger(SseConnection.class);
 
@@ -150,7 +151,7 @@ final class SseConnection implements SseStream, SseStreamInfo {
             this.service.sendFailed(this, "serialization");
             throw ex;
         }
-        return write(this.service.encoder().event(event, idText, text), true, idText);
+        return write(this.service.encoder().event(event, idText, text));
     }
 
     @Override
@@ -158,7 +159,7 @@ final class SseConnection implements SseStream, SseStreamInfo {
         if (this.closed.get()) {
             return false;
         }
-        return write(this.service.encoder().comment(text), false, null);
+        return write(this.service.encoder().comment(text));
     }
 
     @Override
@@ -179,7 +180,7 @@ final class SseConnection implements SseStream, SseStreamInfo {
     // ---- the wire ----
 
     /** Writes one encoded event atomically; a failed write means the client is gone. */
-    boolean write(EncodedEvent encoded, boolean event, @Nullable String id) {
+    boolean write(EncodedEvent encoded) {
         if (this.closed.get()) {
             return false;
         }
@@ -200,14 +201,14 @@ final class SseConnection implements SseStream, SseStreamInfo {
             end(CloseReason.CLIENT, true);
             return false;
         }
-        if (event) {
+        if (encoded.isEvent()) {
             this.eventsSent.increment();
-            if (id != null) {
-                this.lastSentId = id;
+            if (encoded.id() != null) {
+                this.lastSentId = encoded.id();
             }
         }
         this.bytesSent.add(encoded.length());
-        this.service.sent(this, event, encoded.length());
+        this.service.sent(this, encoded.isEvent(), encoded.length());
         return true;
     }
 
@@ -216,7 +217,8 @@ final class SseConnection implements SseStream, SseStreamInfo {
      * lets a vanished client be noticed, once the stream has been idle long enough. The write runs
      * on the I/O executor so a stuck client never blocks the scheduler.
      */
-    void idleCheck(long now) {
+    @Override
+    public void idleCheck(long now) {
         if (!this.started || this.closed.get()) {
             return;
         }
@@ -234,7 +236,7 @@ final class SseConnection implements SseStream, SseStreamInfo {
         if (this.idleWriteInFlight.compareAndSet(false, true)) {
             this.service.runOffScheduler(() -> {
                 try {
-                    write(comment, false, null);
+                    write(comment);
                 }
                 finally {
                     this.idleWriteInFlight.set(false);
@@ -260,7 +262,8 @@ final class SseConnection implements SseStream, SseStreamInfo {
      * The handler has returned and Spring has flushed the headers and first bytes: the stream is
      * open. Runs on the request thread; a sync callback runs right here.
      */
-    void open(HttpServletResponse response) {
+    @Override
+    public void open(HttpServletRequest request, HttpServletResponse response) {
         if (this.closed.get()) {
             return;
         }
@@ -287,7 +290,8 @@ final class SseConnection implements SseStream, SseStreamInfo {
     }
 
     /** The request ended without the stream opening (the handler failed after calling stream()). */
-    void abandon() {
+    @Override
+    public void abandon() {
         if (!this.started) {
             end(CloseReason.REJECTED, false);
         }
@@ -347,7 +351,7 @@ final class SseConnection implements SseStream, SseStreamInfo {
             }
             try {
                 write(this.service.encoder().event(this.service.settings().errorEventName(), null,
-                        this.service.dataConverter().toText(body)), true, null);
+                        this.service.dataConverter().toText(body)));
             }
             catch (RuntimeException reportFailure) {
                 log.debug("Could not send the error event of SSE stream {}: {}", this.description,
@@ -374,7 +378,8 @@ final class SseConnection implements SseStream, SseStreamInfo {
      * Ends the stream once: marks it closed, releases what it holds, interrupts the callback on a
      * timeout or shutdown, and (unless the container already has) completes the HTTP response.
      */
-    void end(CloseReason reason, boolean completeResponse) {
+    @Override
+    public void end(CloseReason reason, boolean completeResponse) {
         if (!this.closed.compareAndSet(false, true)) {
             return;
         }
@@ -423,7 +428,8 @@ final class SseConnection implements SseStream, SseStreamInfo {
         }
     }
 
-    boolean isStarted() {
+    @Override
+    public boolean isStarted() {
         return this.started;
     }
 

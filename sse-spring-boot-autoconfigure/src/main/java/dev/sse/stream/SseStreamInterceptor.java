@@ -27,16 +27,16 @@ public final class SseStreamInterceptor implements AsyncHandlerInterceptor {
     @Override
     public void afterConcurrentHandlingStarted(HttpServletRequest request, HttpServletResponse response,
             Object handler) {
-        if (request.getAttribute(PENDING_ATTRIBUTE) instanceof SseConnection connection && !connection.isStarted()) {
-            connection.open(response);
+        if (request.getAttribute(PENDING_ATTRIBUTE) instanceof PendingStream stream && !stream.isStarted()) {
+            stream.open(request, response);
         }
     }
 
     @Override
     public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
             @Nullable Exception ex) {
-        if (request.getAttribute(PENDING_ATTRIBUTE) instanceof SseConnection connection) {
-            connection.abandon();
+        if (request.getAttribute(PENDING_ATTRIBUTE) instanceof PendingStream stream) {
+            stream.abandon();
         }
     }
 }

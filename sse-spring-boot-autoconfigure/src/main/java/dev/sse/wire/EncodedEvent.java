@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The bytes of one event (or comment) as it goes on the wire, in pieces no larger than the
  * encoder's chunk size. Immutable once built; encoded once, it can be written to any number of
@@ -15,8 +17,14 @@ public final class EncodedEvent {
 
     private final long length;
 
-    EncodedEvent(List<byte[]> pieces) {
+    private final boolean event;
+
+    private final @Nullable String id;
+
+    EncodedEvent(List<byte[]> pieces, boolean event, @Nullable String id) {
         this.pieces = List.copyOf(pieces);
+        this.event = event;
+        this.id = id;
         long total = 0;
         for (byte[] piece : this.pieces) {
             total += piece.length;
@@ -38,6 +46,22 @@ public final class EncodedEvent {
      */
     public long length() {
         return this.length;
+    }
+
+    /**
+     * Whether these bytes are an event (rather than a comment or a stream's opening).
+     * @return {@code true} for an event
+     */
+    public boolean isEvent() {
+        return this.event;
+    }
+
+    /**
+     * The event's id.
+     * @return the id, or {@code null} when it has none (or is not an event)
+     */
+    public @Nullable String id() {
+        return this.id;
     }
 
     /**

@@ -86,7 +86,7 @@ public final class SseEncoder {
             out.write('\n');
         });
         out.write('\n');
-        return out.finish();
+        return out.finish(true, id);
     }
 
     /**
@@ -96,7 +96,7 @@ public final class SseEncoder {
      */
     public EncodedEvent comment(@Nullable String text) {
         if (text == null || text.isEmpty()) {
-            return new EncodedEvent(List.of(EMPTY_COMMENT));
+            return new EncodedEvent(List.of(EMPTY_COMMENT), false, null);
         }
         Pieces out = new Pieces(this.chunkSize, text.length() + 8);
         forEachLine(text, (start, end) -> {
@@ -109,7 +109,7 @@ public final class SseEncoder {
             }
             out.write('\n');
         });
-        return out.finish();
+        return out.finish(false, null);
     }
 
     /**
@@ -127,7 +127,7 @@ public final class SseEncoder {
             out.write('\n');
         }
         out.write('\n');
-        return out.finish();
+        return out.finish(false, null);
     }
 
     /**
@@ -278,11 +278,11 @@ public final class SseEncoder {
             this.count = 0;
         }
 
-        EncodedEvent finish() {
+        EncodedEvent finish(boolean event, @Nullable String id) {
             if (this.count > 0) {
                 this.done.add((this.count == this.buffer.length) ? this.buffer : Arrays.copyOf(this.buffer, this.count));
             }
-            return new EncodedEvent(this.done);
+            return new EncodedEvent(this.done, event, id);
         }
     }
 }

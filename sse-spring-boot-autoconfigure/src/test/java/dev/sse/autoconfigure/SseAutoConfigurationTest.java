@@ -118,6 +118,26 @@ class SseAutoConfigurationTest {
                 public SseEmitter stream(SseOptions options, SseCallback callback) {
                     return new SseEmitter();
                 }
+
+                @Override
+                public String publish(String topic, Object data) {
+                    return "1";
+                }
+
+                @Override
+                public String publish(String topic, Object data, String event) {
+                    return "1";
+                }
+
+                @Override
+                public SseEmitter subscribe(String... topics) {
+                    return new SseEmitter();
+                }
+
+                @Override
+                public SseEmitter subscribe(SseOptions options, String... topics) {
+                    return new SseEmitter();
+                }
             };
         }
     }

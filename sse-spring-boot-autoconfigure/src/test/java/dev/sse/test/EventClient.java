@@ -22,7 +22,14 @@ import okhttp3.sse.EventSources;
 public final class EventClient extends EventSourceListener implements AutoCloseable {
 
     private static final OkHttpClient HTTP = new OkHttpClient.Builder().readTimeout(Duration.ZERO)
-        .retryOnConnectionFailure(false).build();
+        .retryOnConnectionFailure(false).dispatcher(dispatcher()).build();
+
+    private static okhttp3.Dispatcher dispatcher() {
+        okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
+        dispatcher.setMaxRequests(1000);
+        dispatcher.setMaxRequestsPerHost(1000);
+        return dispatcher;
+    }
 
     /** One dispatched event. */
     public record Event(String type, String data, String id) {

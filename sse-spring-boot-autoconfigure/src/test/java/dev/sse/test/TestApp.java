@@ -219,6 +219,17 @@ public class TestApp {
             return this.sse.stream((stream) -> stream.send(id, "item"));
         }
 
+        @GetMapping("/topics/subscribe")
+        SseEmitter subscribe(@RequestParam List<String> topic) {
+            return this.sse.subscribe(topic.toArray(String[]::new));
+        }
+
+        @org.springframework.web.bind.annotation.PostMapping("/topics/publish")
+        String publish(@RequestParam String topic, @RequestParam(required = false) String event,
+                @org.springframework.web.bind.annotation.RequestBody String data) {
+            return this.sse.publish(topic, data, event);
+        }
+
         @GetMapping("/comment")
         SseEmitter comment() {
             return this.sse.stream((stream) -> {

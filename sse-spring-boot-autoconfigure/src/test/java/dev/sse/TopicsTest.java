@@ -1,0 +1,249 @@
+package dev.sse;
+
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.sse.stream.DefaultSseService;
+import dev.sse.test.EventClient;
+import dev.sse.test.EventClient.Event;
+import dev.sse.test.RawSseClient;
+import dev.sse.test.ServerTestSupport;
+import dev.sse.test.TestApp;
+import dev.sse.test.WireTest;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.search.Search;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Topics on a real server: fan-out, replay across reconnects, and a client that stops reading. */
+@WireTest
+@SpringBootTest(classes = TestApp.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+        properties = { "sse.topics.stall-timeout=3s", "sse.disconnect-detection-interval=1s" })
+class TopicsTest extends ServerTestSupport {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Autowired
+    private SseService sse;
+
+    @Autowired
+    private DefaultSseService service;
+
+    @Autowired
+    private MeterRegistry registry;
+
+    private String publish(String topic, String event, String data) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/topics/publish?topic="
+                + topic + ((event != null) ? "&event=" + event : ""))).POST(HttpRequest.BodyPublishers.ofString(data))
+            .header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private long openTopicStreams(String route) {
+        return this.service.streams().stream().filter((s) -> s.mode().equals("topic")).count();
+    }
+
+    @Test
+    void everySubscriberGetsEveryEventWithItsIdInOrder() throws Exception {
+        try (EventClient a = EventClient.connect(this.port, "/topics/subscribe?topic=news");
+                EventClient b = EventClient.connect(this.port, "/topics/subscribe?topic=news")) {
+            await().atMost(WAIT).until(() -> openTopicStreams("/topics/subscribe") >= 2);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                ids.add(publish("news", "update", "n" + i));
+            }
+            for (EventClient client : List.of(a, b)) {
+                for (int i = 0; i < 20; i++) {
+                    assertThat(client.next(WAIT)).isEqualTo(new Event("update", "n" + i, ids.get(i)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSubscriberOfTwoTopicsGetsBothWithIncreasingIds() throws Exception {
+        try (EventClient client = EventClient.connect(this.port, "/topics/subscribe?topic=x&topic=y")) {
+            await().atMost(WAIT).until(() -> this.service.streams().stream().anyMatch((s) -> s.topics().contains("y")));
+            this.sse.publish("x", "1");
+            this.sse.publish("z", "ignored");
+            this.sse.publish("y", "2");
+            this.sse.publish("x", "3");
+            List<Event> events = List.of(client.next(WAIT), client.next(WAIT), client.next(WAIT));
+            assertThat(events).extracting(Event::data).containsExactly("1", "2", "3");
+            long[] ids = events.stream().mapToLong((e) -> Long.parseLong(e.id())).toArray();
+            assertThat(ids[0]).isLessThan(ids[1]);
+            assertThat(ids[1]).isLessThan(ids[2]);
+        }
+    }
+
+    @Test
+    void clientsThatDropAndReconnectAtRandomEndUpWithExactlyThePublishedSequence() throws Exception {
+        List<String> published = new CopyOnWriteArrayList<>();
+        int clients = 5;
+        List<List<String>> received = new ArrayList<>();
+        List<Thread> readers = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            List<String> mine = new CopyOnWriteArrayList<>();
+            received.add(mine);
+            Random random = new Random(c);
+            Thread reader = new Thread(() -> {
+                String last = null;
+                try {
+                    while (true) {
+                        EventClient client = (last == null)
+                                ? EventClient.connect(this.port, "/topics/subscribe?topic=ticker")
+                                : EventClient.connect(this.port, "/topics/subscribe?topic=ticker", "Last-Event-ID", last);
+                        try {
+                            int take = 5 + random.nextInt(40);
+                            for (int i = 0; i < take; i++) {
+                                Event e = client.next(Duration.ofSeconds(20));
+                                if (e.type().equals("sse-reset")) {
+                                    throw new AssertionError("unexpected reset");
+                                }
+                                mine.add(e.data());
+                                last = e.id();
+                                if (e.data().equals("end")) {
+                                    return;
+                                }
+                            }
+                        }
+                        finally {
+                            client.close();
+                        }
+                    }
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            readers.add(reader);
+        }
+        // Every client is subscribed before the first event.
+        readers.forEach(Thread::start);
+        await().atMost(WAIT).until(() -> this.service.streams().stream()
+            .filter((s) -> s.topics().contains("ticker")).count() == clients);
+        for (int i = 0; i < 1500; i++) {
+            String data = (i == 1499) ? "end" : "t" + i;
+            this.sse.publish("ticker", data);
+            published.add(data);
+            if (i % 25 == 24) {
+                // Keep publishing interleaved with the clients' reads and reconnects, and never let the
+                // slowest fall further behind than the history (1,000 events) covers.
+                int sent = i + 1;
+                await().atMost(WAIT).until(() -> received.stream().anyMatch((r) -> r.size() >= sent - 50)
+                        && received.stream().allMatch((r) -> r.size() >= sent - 800));
+            }
+        }
+        for (Thread reader : readers) {
+            reader.join(60_000);
+        }
+        for (List<String> mine : received) {
+            assertThat(mine).isEqualTo(published);
+        }
+    }
+
+    @Test
+    void aLastEventIdOlderThanTheHistoryStartsWithAReset() throws Exception {
+        String first = this.sse.publish("short", "0");
+        for (int i = 1; i < 1200; i++) {
+            this.sse.publish("short", Integer.toString(i));
+        }
+        try (EventClient client = EventClient.connect(this.port, "/topics/subscribe?topic=short", "Last-Event-ID", first)) {
+            Event reset = client.next(WAIT);
+            assertThat(reset.type()).isEqualTo("sse-reset");
+            assertThat(reset.data()).isEqualTo("{\"reset\":true}");
+            await().atMost(WAIT).until(() -> this.service.streams().stream().anyMatch((s) -> s.topics().contains("short")));
+            this.sse.publish("short", "live");
+            assertThat(client.next(WAIT).data()).isEqualTo("live");
+        }
+    }
+
+    @Test
+    void fiftyHealthySubscribersGetEverythingWhileOneThatNeverReadsIsCutOff() throws Exception {
+        double evictedBefore = evicted();
+        // A client that never reads, with a small receive window: the server's writes stall.
+        Socket stuck = new Socket();
+        stuck.setReceiveBufferSize(4096);
+        stuck.connect(new java.net.InetSocketAddress("127.0.0.1", this.port));
+        stuck.getOutputStream().write(("GET /topics/subscribe?topic=burst HTTP/1.1\r\nHost: x\r\n"
+                + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        List<EventClient> healthy = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                healthy.add(EventClient.connect(this.port, "/topics/subscribe?topic=burst"));
+            }
+            await().atMost(WAIT).until(() -> this.service.streams().stream()
+                .filter((s) -> s.topics().contains("burst")).count() == 51);
+            char[] chars = new char[8 * 1024];
+            Arrays.fill(chars, 'p');
+            String payload = new String(chars);
+            for (int i = 0; i < 1000; i++) {
+                this.sse.publish("burst", i + ":" + payload);
+            }
+            for (EventClient client : healthy) {
+                for (int i = 0; i < 1000; i++) {
+                    assertThat(client.next(Duration.ofSeconds(30)).data()).startsWith(i + ":");
+                }
+            }
+            // The stuck client is evicted within the stall timeout (3 s here) plus a few seconds.
+            await().atMost(Duration.ofSeconds(8)).until(() -> evicted() == evictedBefore + 1);
+            assertThat(this.service.streams().stream().filter((s) -> s.topics().contains("burst")).count())
+                .isEqualTo(50);
+        }
+        finally {
+            healthy.forEach(EventClient::close);
+            stuck.close();
+        }
+    }
+
+    private double evicted() {
+        var counter = Search.in(this.registry).name("sse.connections.closed")
+            .tags("uri", "/topics/subscribe", "mode", "topic", "reason", "evicted").counter();
+        return (counter != null) ? counter.count() : 0;
+    }
+
+    @Test
+    void idleSubscribersHoldNoThread() throws Exception {
+        long sseThreadsBefore = sseThreads();
+        List<RawSseClient> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                idle.add(RawSseClient.get(this.port, "/topics/subscribe?topic=idle-" + i));
+            }
+            await().atMost(WAIT).untilAsserted(() -> assertThat(this.service.streams().stream()
+                .filter((s) -> s.topics().stream().anyMatch((t) -> t.startsWith("idle-"))).count()).isEqualTo(200));
+            assertThat(sseThreads()).isLessThanOrEqualTo(sseThreadsBefore + 4);
+            for (RawSseClient client : idle) {
+                assertThat(client.header("Content-Type")).isEqualToIgnoringCase("text/event-stream;charset=UTF-8");
+            }
+        }
+        finally {
+            for (RawSseClient client : idle) {
+                client.close();
+            }
+        }
+        await().atMost(WAIT).until(() -> this.service.streams().stream()
+            .noneMatch((s) -> s.topics().stream().anyMatch((t) -> t.startsWith("idle-"))));
+    }
+
+    private static long sseThreads() {
+        return Arrays.stream(ManagementFactory.getThreadMXBean().dumpAllThreads(false, false))
+            .filter((t) -> t.getThreadName().startsWith("sse-")).count();
+    }
+}
