@@ -103,7 +103,7 @@ $('chat-join').onclick = () => {
   const channel = $('chat-channel').value;
   const key = 'chat-last-id:' + channel;
   const last = sessionStorage.getItem(key);
-  const es = connect('chat', '/api/chat/' + encodeURIComponent(channel) + '/stream' + (last ? '?lastEventId=' + last : ''));
+  const es = connect('chat', '/api/chat/' + encodeURIComponent(channel) + '/stream' + (last ? '?lastEventId=' + encodeURIComponent(last) : ''));
   es.addEventListener('message', (e) => {
     const m = JSON.parse(e.data);
     $('chat-log').textContent += m.user + ': ' + m.text + '\n';

@@ -3,6 +3,8 @@ package dev.sse.samples;
 import java.time.Instant;
 import java.util.Map;
 
+import dev.sse.SseService;
+
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -11,8 +13,9 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * The docs' "Real-Time Notifications": each user follows their own channel (a query parameter
- * stands in for the session's user); a POST notifies one user.
+ * The docs' "Real-Time Notifications", on topics: each user follows their own topic (a query
+ * parameter stands in for the session's user); a POST publishes to one user. No polling loop, and
+ * a waiting subscriber holds no thread.
  */
 @RestController
 class NotificationController {
@@ -20,25 +23,21 @@ class NotificationController {
     record Notification(String type, String title, String message, Instant timestamp) {
     }
 
-    private final Hub hub;
+    private final SseService sse;
 
-    private final HubStreams streams;
-
-    NotificationController(Hub hub, HubStreams streams) {
-        this.hub = hub;
-        this.streams = streams;
+    NotificationController(SseService sse) {
+        this.sse = sse;
     }
 
     @GetMapping("/api/notifications/stream")
     SseEmitter notifications(@RequestParam String user) {
-        return this.streams.follow("user:" + user, null);
+        return this.sse.subscribe("user:" + user);
     }
 
     @PostMapping("/api/notifications")
     Map<String, Object> notify(@RequestParam String user, @RequestBody Map<String, String> body) {
         Notification notification = new Notification(body.getOrDefault("type", "info"),
                 body.getOrDefault("title", ""), body.getOrDefault("message", ""), Instant.now());
-        long id = this.hub.publish("user:" + user, "notification", notification);
-        return Map.of("id", id, "user", user);
+        return Map.of("id", this.sse.publish("user:" + user, notification, "notification"), "user", user);
     }
 }

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * installs both (src/test/browser/setup.sh) before the tests run.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-        "logging.file.name=target/browser-test-logs/samples.log", "sse.disconnect-detection-interval=2s" })
+        "logging.file.name=target/browser-test-logs/samples.log", "sse.disconnect-detection-interval=2s",
+        "samples.quotes.interval=200" })
 class BrowserTest {
 
     private static final Path BROWSER = Path.of("target/browser");
@@ -158,16 +159,26 @@ class BrowserTest {
     @Test
     void aChatMessageFromOnePageAppearsOnAnotherAndAReloadedPageResumes() throws Exception {
         String room = unique();
+        String marker = post("/api/chat/room-" + room, "{\"user\":\"test\",\"text\":\"marker\"}").get("id").asString();
         JsonNode result = browser("chat", room);
         assertThat(result.get("beforeReload").asString().strip()).isEqualTo("ann: first message");
         // After the reload the page resumed after its last id: the missed message, not the old one again.
         assertThat(result.get("afterReload").asString().strip()).isEqualTo("ann: sent while b reloaded");
-        // The npm client, reconnecting with Last-Event-ID 0, gets both from the history, with their ids.
-        JsonNode replay = eventSource("/api/chat/room-" + room + "/stream", "message", 2, "0");
+        // The npm client, connecting with Last-Event-ID of the marker, gets both from the topic's history.
+        JsonNode replay = eventSource("/api/chat/room-" + room + "/stream", "message", 2, marker);
         assertThat(replay.get(0).get("data").asString()).contains("first message");
         assertThat(replay.get(1).get("data").asString()).contains("sent while b reloaded");
         assertThat(Long.parseLong(replay.get(1).get("id").asString()))
             .isGreaterThan(Long.parseLong(replay.get(0).get("id").asString()));
+    }
+
+    private JsonNode post(String path, String json) throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + path))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
     }
 
     @Test

@@ -14,7 +14,7 @@ import org.springframework.web.servlet.HandlerMapping;
  * @param id the stream's id
  * @param route the handler's route pattern, or {@code UNKNOWN}
  * @param remoteAddress the client's address and port
- * @param lastEventId the {@code Last-Event-ID} header
+ * @param lastEventId the {@code Last-Event-ID} header, else the {@code lastEventId} query parameter
  * @param description method, path and query, for logs
  */
 record StreamRequest(String id, String route, String remoteAddress, @Nullable String lastEventId,
@@ -25,8 +25,13 @@ record StreamRequest(String id, String route, String remoteAddress, @Nullable St
     static StreamRequest of(HttpServletRequest request) {
         Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
         String query = request.getQueryString();
+        // EventSource sends the header on its own reconnects; a reloaded page can only pass a parameter.
+        String lastEventId = request.getHeader("Last-Event-ID");
+        if (lastEventId == null) {
+            lastEventId = request.getParameter("lastEventId");
+        }
         return new StreamRequest(Long.toString(ids.incrementAndGet()), (pattern != null) ? pattern.toString() : "UNKNOWN",
-                request.getRemoteAddr() + ":" + request.getRemotePort(), request.getHeader("Last-Event-ID"),
+                request.getRemoteAddr() + ":" + request.getRemotePort(), lastEventId,
                 request.getMethod() + " " + request.getRequestURI() + ((query != null) ? "?" + query : ""));
     }
 }
