@@ -10,8 +10,8 @@ mvn -B -q -pl sse-bench -am package -DskipTests
 FEATURE=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 LOG="$(mktemp)"
-"$JAVA" -Xms1g -Xmx1g -jar sse-bench/target/sse-bench-0.1.0-SNAPSHOT.jar \
-  --server.address=127.0.0.1 --server.port="$PORT" --server.tomcat.max-connections=10000 \
+"$JAVA" -Xms4g -Xmx4g -jar sse-bench/target/sse-bench-0.1.0-SNAPSHOT.jar \
+  --server.address=127.0.0.1 --server.port="$PORT" --server.tomcat.max-connections=15000 --server.tomcat.accept-count=2000 \
   --sse.executor.max-concurrency=10000 --sse.keep-alive-interval=0 --logging.level.root=WARN >"$LOG" 2>&1 &
 PID=$!
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true' EXIT
@@ -21,7 +21,7 @@ for _ in $(seq 1 120); do
 done
 OUT="bench/results-java$FEATURE.md"
 {
-  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), server heap 1 GiB,"
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $("$JAVA" -version 2>&1 | head -1), server heap 4 GiB,"
   echo "BenchServer and LoadDriver in two processes on loopback. Plain producers run on a thread per stream"
   echo "(virtual on 21+), starter streams are async."
   echo

@@ -97,6 +97,71 @@ public class BenchServer {
         });
     }
 
+    // ---- broadcast: one loader publishes n small events to every subscriber ----
+
+    private final Set<SseEmitter> plainSubscribers = ConcurrentHashMap.newKeySet();
+
+    @GetMapping("/plain/subscribe")
+    SseEmitter plainSubscribe() {
+        SseEmitter emitter = trackedPlain();
+        this.plainSubscribers.add(emitter);
+        emitter.onCompletion(() -> this.plainSubscribers.remove(emitter));
+        emitter.onError((ex) -> this.plainSubscribers.remove(emitter));
+        return emitter;
+    }
+
+    /** The usual hand-rolled broadcast: a loop over the emitters, each send a blocking write. */
+    @PostMapping("/plain/broadcast")
+    Map<String, Object> plainBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            pace(start, i, intervalMillis);
+            String data = payload(i);
+            for (SseEmitter emitter : this.plainSubscribers) {
+                try {
+                    emitter.send(SseEmitter.event().data(data));
+                }
+                catch (Exception ex) {
+                    this.plainSubscribers.remove(emitter);
+                    emitter.completeWithError(ex);
+                }
+            }
+        }
+        return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    @GetMapping("/starter/subscribe")
+    SseEmitter starterSubscribe() {
+        return this.sse.subscribe("bench");
+    }
+
+    @PostMapping("/starter/broadcast")
+    Map<String, Object> starterBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            pace(start, i, intervalMillis);
+            this.sse.publish("bench", payload(i));
+        }
+        return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** A fixed publication rate: event i goes out at start + i * interval, or at once when behind. */
+    private static void pace(long start, int i, long intervalMillis) throws InterruptedException {
+        long due = start + i * intervalMillis * 1_000_000L;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+
+    /** 64 bytes: the wall-clock time of publication (for latency), a sequence number, padding. */
+    private static String payload(int i) {
+        String head = System.currentTimeMillis() + ":" + i + ":";
+        return head + "x".repeat(Math.max(0, 64 - head.length()));
+    }
+
     // ---- delayed: the first event comes after ms milliseconds (time to first byte) ----
 
     @GetMapping("/plain/delayed")
@@ -147,12 +212,14 @@ public class BenchServer {
         for (SseEmitter emitter : Set.copyOf(this.plainOpen)) {
             emitter.complete();
         }
+        this.plainSubscribers.clear();
         return state();
     }
 
     @GetMapping("/bench/state")
     Map<String, Object> state() {
         return Map.of("plainOpen", this.plainOpen.size(), "starterOpen", this.service.openStreams(),
+                "plainSubscribers", this.plainSubscribers.size(),
                 "threads", ManagementFactory.getThreadMXBean().getThreadCount());
     }
 

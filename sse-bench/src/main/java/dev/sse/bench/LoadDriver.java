@@ -55,12 +55,27 @@ public final class LoadDriver {
             String[] tokens = { driver.tokens("plain", 200, 5000), driver.tokens("starter", 200, 5000) };
             md.append("| token streaming, 200 streams x 5,000 events, as fast as possible | ").append(tokens[0])
                 .append(" | ").append(tokens[1]).append(" |\n");
-            String[] idle = { driver.idleHeap("plain", 2000), driver.idleHeap("starter", 2000) };
-            md.append("| heap per idle stream (2,000 open) | ").append(idle[0]).append(" | ").append(idle[1])
-                .append(" |\n");
+            String[] idle = { driver.idleHeap("plain", "/plain/idle", 2000),
+                    driver.idleHeap("starter", "/starter/idle", 2000) };
+            md.append("| heap per idle stream (2,000 open; starter: async callback waiting) | ").append(idle[0])
+                .append(" | ").append(idle[1]).append(" |\n");
+            md.append("| heap per idle topic subscriber (2,000 open; `sse.subscribe`) | n/a | ")
+                .append(driver.idleHeap("starter", "/starter/subscribe", 2000)).append(" |\n");
             String[] gone = { driver.disconnect("plain", 500), driver.disconnect("starter", 500) };
             md.append("| 500 clients leave idle streams: still open on the server 12 s later | ").append(gone[0])
                 .append(" | ").append(gone[1]).append(" |\n");
+        }
+        for (int subscribers : new int[] { 1_000, 10_000 }) {
+            String[] fanout = { driver.broadcast("plain", subscribers, 200, 0),
+                    driver.broadcast("starter", subscribers, 200, 0) };
+            md.append(String.format(Locale.ROOT,
+                    "| broadcast burst: one loader, %,d subscribers, 200 events of 64 bytes at once | ", subscribers))
+                .append(fanout[0]).append(" | ").append(fanout[1]).append(" |\n");
+            String[] paced = { driver.broadcast("plain", subscribers, 200, 50),
+                    driver.broadcast("starter", subscribers, 200, 50) };
+            md.append(String.format(Locale.ROOT, "| broadcast paced: %,d subscribers, 200 events of 64 bytes, one every "
+                    + "50 ms (%,d deliveries/s offered) | ", subscribers, subscribers * 20))
+                .append(paced[0]).append(" | ").append(paced[1]).append(" |\n");
         }
         System.out.println(md);
         Files.writeString(out, md.toString());
@@ -97,18 +112,20 @@ public final class LoadDriver {
                 events / seconds, done[done.length / 2], done[(int) (done.length * 0.99)], complete, count);
     }
 
-    private String idleHeap(String mode, int count) throws Exception {
+    private String idleHeap(String mode, String path, int count) throws Exception {
         long before = heap();
         List<Conn> conns = new ArrayList<>();
         try (Selector selector = Selector.open()) {
             for (int i = 0; i < count; i++) {
-                conns.add(open(selector, "/" + mode + "/idle"));
+                conns.add(open(selector, path));
             }
             awaitOpen(selector, conns, mode, count);
             long during = heap();
             String state = get("/bench/state");
             post("/bench/release");
-            pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
+            if (!path.endsWith("subscribe")) {
+                pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
+            }
             for (Conn c : conns) {
                 c.channel.close();
             }
@@ -134,6 +151,53 @@ public final class LoadDriver {
         String state = get("/bench/state");
         post("/bench/release");
         return (Integer.parseInt(number(state, mode + "Open")) - before) + " of " + count;
+    }
+
+    private String broadcast(String mode, int count, int n, long intervalMillis) throws Exception {
+        post("/bench/release");
+        List<Conn> conns = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
+            for (int i = 0; i < count; i++) {
+                Conn conn = open(selector, "/" + mode + "/subscribe");
+                conn.latencies = new long[n];
+                conns.add(conn);
+                if (i % 500 == 499) {
+                    int opened = i + 1;
+                    awaitState(selector, conns, (mode.equals("plain") ? "plainSubscribers" : "starterOpen"), opened);
+                }
+            }
+            awaitState(selector, conns, (mode.equals("plain") ? "plainSubscribers" : "starterOpen"), count);
+            long start = System.currentTimeMillis();
+            var response = this.http.sendAsync(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + this.port + "/" + mode + "/broadcast?n=" + n + "&intervalMillis="
+                            + intervalMillis))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            pump(selector, conns, Duration.ofSeconds(300), (c) -> c.dataLines >= n || c.ended);
+            long end = conns.stream().mapToLong((c) -> c.lastDataAt).max().orElse(start);
+            String publish = number(response.get().body(), "publishMillis");
+            long delivered = conns.stream().mapToLong((c) -> c.dataLines).sum();
+            long[] all = conns.stream().flatMapToLong((c) -> java.util.Arrays.stream(c.latencies, 0,
+                    (int) Math.min(c.dataLines, n))).sorted().toArray();
+            for (Conn c : conns) {
+                c.channel.close();
+            }
+            post("/bench/release");
+            double seconds = Math.max(1, end - start) / 1000.0;
+            return String.format(Locale.ROOT, "%,.0f events/s; latency p50 %d ms, p99 %d ms; loader busy %s ms; "
+                    + "%,d/%,d delivered", delivered / seconds, all[all.length / 2], all[(int) (all.length * 0.99)],
+                    publish, delivered, (long) count * n);
+        }
+    }
+
+    private void awaitState(Selector selector, List<Conn> conns, String field, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (Integer.parseInt(number(get("/bench/state"), field)) < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException(field + " did not reach " + count);
+            }
+            long until = System.nanoTime() + 200_000_000L;
+            pump(selector, conns, Duration.ofSeconds(1), (c) -> System.nanoTime() > until);
+        }
     }
 
     // ---- plumbing ----
@@ -239,6 +303,14 @@ public final class LoadDriver {
 
         long dataLines;
 
+        long lastDataAt;
+
+        long[] latencies;
+
+        private final StringBuilder dataLine = new StringBuilder();
+
+        private boolean inData;
+
         private final byte[] head = new byte[8192];
 
         private int headLength;
@@ -321,9 +393,24 @@ public final class LoadDriver {
                 this.prefix[this.prefixLength++] = b;
                 if (this.prefixLength == 5 && Arrays.equals(this.prefix, DATA)) {
                     this.dataLines++;
+                    this.lastDataAt = System.currentTimeMillis();
+                    this.inData = this.latencies != null;
+                    this.dataLine.setLength(0);
                 }
             }
+            else if (this.inData && b != '\n' && this.dataLine.length() < 32) {
+                this.dataLine.append((char) b);
+            }
             if (b == '\n') {
+                if (this.inData) {
+                    this.inData = false;
+                    String line = this.dataLine.toString().trim();
+                    int colon = line.indexOf(':');
+                    int index = (int) this.dataLines - 1;
+                    if (colon > 0 && index < this.latencies.length) {
+                        this.latencies[index] = System.currentTimeMillis() - Long.parseLong(line.substring(0, colon));
+                    }
+                }
                 this.prefixLength = 0;
             }
         }

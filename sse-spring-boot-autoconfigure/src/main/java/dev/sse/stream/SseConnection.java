@@ -5,9 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,8 +22,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.http.MediaType;
-import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter.DataWithMediaType;
 
 /**
  * One client's stream: owns its emitter (the wire), runs its callback, and ends exactly once.
@@ -184,12 +180,8 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
         if (this.closed.get()) {
             return false;
         }
-        Set<DataWithMediaType> items = new LinkedHashSet<>(encoded.pieces().size() * 2);
-        for (byte[] piece : encoded.pieces()) {
-            items.add(new DataWithMediaType(piece, MediaType.APPLICATION_OCTET_STREAM));
-        }
         try {
-            this.emitter.send(items);
+            this.emitter.send(encoded);
             this.lastWriteNanos = System.nanoTime();
         }
         catch (IOException | IllegalStateException ex) {
@@ -249,11 +241,7 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
 
     /** Hands the first bytes to the emitter; Spring writes and flushes them when it initialises it. */
     void sendOpening(EncodedEvent opening) throws IOException {
-        Set<DataWithMediaType> items = new LinkedHashSet<>();
-        for (byte[] piece : opening.pieces()) {
-            items.add(new DataWithMediaType(piece, MediaType.APPLICATION_OCTET_STREAM));
-        }
-        this.emitter.send(items);
+        this.emitter.send(opening);
         this.openingLength = opening.length();
         this.bytesSent.add(opening.length());
     }

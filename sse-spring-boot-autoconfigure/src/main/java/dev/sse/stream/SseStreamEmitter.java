@@ -1,9 +1,15 @@
 package dev.sse.stream;
 
+import java.io.IOException;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.Lock;
 
+import dev.sse.wire.EncodedEvent;
+
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -45,5 +51,14 @@ final class SseStreamEmitter extends SseEmitter {
 
     Lock lock() {
         return this.writeLock;
+    }
+
+    /** Writes one encoded event (or holds it until Spring initialises the emitter), atomically. */
+    void send(EncodedEvent event) throws IOException {
+        Set<DataWithMediaType> items = new LinkedHashSet<>(event.pieces().size() * 2);
+        for (byte[] piece : event.pieces()) {
+            items.add(new DataWithMediaType(piece, MediaType.APPLICATION_OCTET_STREAM));
+        }
+        send(items);
     }
 }

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -57,6 +56,8 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
     private final long stallNanos;
 
     private final AtomicBoolean closed = new AtomicBoolean();
+
+    private final AtomicBoolean evicting = new AtomicBoolean();
 
     private final Queue<EncodedEvent> backlog = new ConcurrentLinkedQueue<>();
 
@@ -128,13 +129,7 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
     }
 
     void sendOpening(EncodedEvent opening) throws IOException {
-        Set<org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter.DataWithMediaType> items =
-                new java.util.LinkedHashSet<>();
-        for (byte[] piece : opening.pieces()) {
-            items.add(new org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter.DataWithMediaType(
-                    piece, org.springframework.http.MediaType.APPLICATION_OCTET_STREAM));
-        }
-        this.emitter.send(items);
+        this.emitter.send(opening);
         this.openingLength = opening.length();
         this.bytesSent.add(opening.length());
     }
@@ -247,12 +242,18 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
         }
         this.backlog.add(encoded);
         if (this.backlogBytes.addAndGet(encoded.length()) > this.maxBacklogBytes) {
-            log.info("Evicting SSE topic stream {}: its backlog passed sse.topics.buffer-size ({} bytes)",
-                    this.request.description(), this.maxBacklogBytes);
-            this.service.runOffScheduler(() -> end(CloseReason.EVICTED, true));
+            evict("its backlog passed sse.topics.buffer-size (" + this.maxBacklogBytes + " bytes)");
             return;
         }
         signal();
+    }
+
+    /** Once: the client reconnects and replays from history. */
+    private void evict(String why) {
+        if (this.evicting.compareAndSet(false, true)) {
+            log.info("Evicting SSE topic stream {}: {}", this.request.description(), why);
+            this.service.runOffScheduler(() -> end(CloseReason.EVICTED, true));
+        }
     }
 
     /** The container is done with the request: never touch its objects again. */
@@ -391,9 +392,7 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
         }
         long blockedSince = this.blockedSinceNanos;
         if (blockedSince != 0 && now - blockedSince > this.stallNanos) {
-            log.info("Evicting SSE topic stream {}: nothing could be written for {} ms (sse.topics.stall-timeout)",
-                    this.request.description(), (now - blockedSince) / 1_000_000);
-            this.service.runOffScheduler(() -> end(CloseReason.EVICTED, true));
+            evict("nothing could be written for " + (now - blockedSince) / 1_000_000 + " ms (sse.topics.stall-timeout)");
             return;
         }
         if (!this.backlog.isEmpty() || blockedSince != 0) {
