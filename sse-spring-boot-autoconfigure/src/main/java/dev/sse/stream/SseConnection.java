@@ -2,14 +2,11 @@ package dev.sse.stream;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 import dev.sse.SseCallback;
 import dev.sse.SseOptions;
@@ -30,13 +27,9 @@ import org.slf4j.LoggerFactory;
  * flag is set before anything else when the stream ends, so {@link #isClosed()} turns true at
  * once; the HTTP response is then completed, and everything the stream held is released.
  */
-final class SseConnection implements SseStream, ManagedStream, PendingStream {
+final class SseConnection extends AbstractStream implements SseStream {
 
     private static final Logger log = LoggerFactory.getLogger(SseConnection.class);
-
-    private final DefaultSseService service;
-
-    private final SseStreamEmitter emitter;
 
     private final SseCallback callback;
 
@@ -50,35 +43,11 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
 
     private final @Nullable String lastEventId;
 
-    private final String description;
-
-    private final String id;
-
-    private final String route;
-
-    private final String remoteAddress;
-
-    private volatile Instant openedAt = Instant.now();
-
-    private final LongAdder eventsSent = new LongAdder();
-
-    private final LongAdder bytesSent = new LongAdder();
-
-    private volatile @Nullable String lastSentId;
-
-    private long openingLength;
-
-    private final AtomicBoolean closed = new AtomicBoolean();
-
     private final CountDownLatch opened = new CountDownLatch(1);
 
     private final AtomicBoolean idleWriteInFlight = new AtomicBoolean();
 
     private final Object runnerLock = new Object();
-
-    private volatile boolean started;
-
-    private volatile long lastWriteNanos = System.nanoTime();
 
     private volatile @Nullable CloseReason closeReason;
 
@@ -86,15 +55,9 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
 
     private @Nullable HttpServletResponse syncResponse;
 
-    private volatile @Nullable ScheduledFuture<?> timeoutTask;
-
     SseConnection(DefaultSseService service, SseStreamEmitter emitter, SseOptions options, SseCallback callback,
             StreamRequest request, Duration disconnectDetection) {
-        this.service = service;
-        this.id = request.id();
-        this.route = request.route();
-        this.remoteAddress = request.remoteAddress();
-        this.emitter = emitter;
+        super(service, emitter, request);
         this.callback = callback;
         this.async = Boolean.TRUE.equals(options.getAsync());
         this.keepAliveNanos = nanos(options.getKeepAliveInterval());
@@ -102,7 +65,6 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
         Duration t = options.getTimeout();
         this.timeout = (t != null) ? t : Duration.ZERO;
         this.lastEventId = request.lastEventId();
-        this.description = request.description();
         // The container reports a connection it saw end: nothing more to complete on our side.
         emitter.onCompletion(() -> end(CloseReason.CLIENT, false));
         emitter.onError((ex) -> end(CloseReason.CLIENT, false));
@@ -182,25 +144,17 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
         }
         try {
             this.emitter.send(encoded);
-            this.lastWriteNanos = System.nanoTime();
         }
         catch (IOException | IllegalStateException ex) {
             // IllegalStateException: the emitter completed under us (closed from another thread).
             if (!this.closed.get()) {
-                log.debug("SSE client of {} went away: {}", this.description, ex.toString());
+                log.debug("SSE client of {} went away: {}", description(), ex.toString());
                 this.service.sendFailed(this, "client");
             }
             end(CloseReason.CLIENT, true);
             return false;
         }
-        if (encoded.isEvent()) {
-            this.eventsSent.increment();
-            if (encoded.id() != null) {
-                this.lastSentId = encoded.id();
-            }
-        }
-        this.bytesSent.add(encoded.length());
-        this.service.sent(this, encoded.isEvent(), encoded.length());
+        written(encoded);
         return true;
     }
 
@@ -240,12 +194,6 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
     // ---- life ----
 
     /** Hands the first bytes to the emitter; Spring writes and flushes them when it initialises it. */
-    void sendOpening(EncodedEvent opening) throws IOException {
-        this.emitter.send(opening);
-        this.openingLength = opening.length();
-        this.bytesSent.add(opening.length());
-    }
-
     /**
      * The handler has returned and Spring has flushed the headers and first bytes: the stream is
      * open. Runs on the request thread; a sync callback runs right here.
@@ -255,20 +203,10 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
         if (this.closed.get()) {
             return;
         }
-        this.started = true;
-        this.openedAt = Instant.now();
-        this.lastWriteNanos = System.nanoTime();
-        // Registered before the check, so a shutdown either sees this stream or is seen by it.
-        this.service.opened(this);
-        if (this.service.isStopped()) {
-            end(CloseReason.SHUTDOWN, true);
+        if (!markOpen()) {
             return;
         }
-        this.service.sent(this, false, this.openingLength);
-        if (!this.timeout.isZero()) {
-            this.timeoutTask = this.service.schedule(() -> this.service.runOffScheduler(
-                    () -> end(CloseReason.TIMEOUT, true)), this.timeout);
-        }
+        scheduleTimeout(this.timeout);
         if (this.async) {
             this.opened.countDown();
         }
@@ -326,11 +264,11 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
 
     private void failed(Throwable ex) {
         if (this.closed.get() && isInterruption(ex)) {
-            log.debug("SSE callback of {} stopped after the stream {}: {}", this.description,
+            log.debug("SSE callback of {} stopped after the stream {}: {}", description(),
                     describe(this.closeReason), ex.toString());
             return;
         }
-        log.error("SSE callback of {} failed", this.description, ex);
+        log.error("SSE callback of {} failed", description(), ex);
         if (!this.closed.get()) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("error", "Internal Server Error");
@@ -342,7 +280,7 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
                         this.service.dataConverter().toText(body)));
             }
             catch (RuntimeException reportFailure) {
-                log.debug("Could not send the error event of SSE stream {}: {}", this.description,
+                log.debug("Could not send the error event of SSE stream {}: {}", description(),
                         reportFailure.toString());
             }
         }
@@ -372,10 +310,7 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
             return;
         }
         this.closeReason = reason;
-        ScheduledFuture<?> task = this.timeoutTask;
-        if (task != null) {
-            task.cancel(false);
-        }
+        cancelTimeout();
         this.opened.countDown();
         if (reason == CloseReason.TIMEOUT || reason == CloseReason.SHUTDOWN || reason == CloseReason.EVICTED) {
             synchronized (this.runnerLock) {
@@ -388,7 +323,7 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
             completeResponse();
         }
         this.service.closed(this, reason);
-        log.debug("SSE stream {} {}", this.description, describe(reason));
+        log.debug("SSE stream {} {}", description(), describe(reason));
     }
 
     private void completeResponse() {
@@ -396,7 +331,7 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
             this.emitter.complete();
         }
         catch (RuntimeException ex) {
-            log.debug("Completing SSE stream {} failed: {}", this.description, ex.toString());
+            log.debug("Completing SSE stream {} failed: {}", description(), ex.toString());
         }
         // A sync callback still holds the request thread, so the container cannot finish the
         // response yet: end the body now, so the client sees the stream end at once.
@@ -407,7 +342,7 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
                     this.syncResponse.getOutputStream().close();
                 }
                 catch (IOException | RuntimeException ex) {
-                    log.debug("Closing the body of SSE stream {} failed: {}", this.description, ex.toString());
+                    log.debug("Closing the body of SSE stream {} failed: {}", description(), ex.toString());
                 }
                 finally {
                     this.emitter.lock().unlock();
@@ -416,30 +351,7 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
         }
     }
 
-    @Override
-    public boolean isStarted() {
-        return this.started;
-    }
-
-    @Nullable CloseReason closeReason() {
-        return this.closeReason;
-    }
-
-    String description() {
-        return this.description;
-    }
-
     // ---- SseStreamInfo ----
-
-    @Override
-    public String id() {
-        return this.id;
-    }
-
-    @Override
-    public String route() {
-        return this.route;
-    }
 
     @Override
     public String mode() {
@@ -447,37 +359,7 @@ final class SseConnection implements SseStream, ManagedStream, PendingStream {
     }
 
     @Override
-    public String remoteAddress() {
-        return this.remoteAddress;
-    }
-
-    @Override
-    public Instant openedAt() {
-        return this.openedAt;
-    }
-
-    @Override
-    public long eventsSent() {
-        return this.eventsSent.sum();
-    }
-
-    @Override
-    public long bytesSent() {
-        return this.bytesSent.sum();
-    }
-
-    @Override
-    public @Nullable String lastSentEventId() {
-        return this.lastSentId;
-    }
-
-    @Override
     public List<String> topics() {
         return List.of();
-    }
-
-    @Override
-    public String toString() {
-        return "SseConnection[" + this.description + (this.closed.get() ? ", closed]" : "]");
     }
 }

@@ -2,16 +2,13 @@ package dev.sse.stream;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sse.topics.BrokerEvent;
@@ -33,17 +30,11 @@ import org.slf4j.LoggerFactory;
  * it passes {@code sse.topics.buffer-size}, or nothing could be written for
  * {@code sse.topics.stall-timeout}; then it is evicted and its connection completed.
  */
-final class TopicConnection implements PendingStream, ManagedStream, SseBroker.Subscriber, WriteListener {
+final class TopicConnection extends AbstractStream implements SseBroker.Subscriber, WriteListener {
 
     private static final Logger log = LoggerFactory.getLogger(TopicConnection.class);
 
-    private final DefaultSseService service;
-
-    private final SseStreamEmitter emitter;
-
     private final List<String> topics;
-
-    private final StreamRequest request;
 
     private final long keepAliveNanos;
 
@@ -55,8 +46,6 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
 
     private final long stallNanos;
 
-    private final AtomicBoolean closed = new AtomicBoolean();
-
     private final AtomicBoolean evicting = new AtomicBoolean();
 
     private final Queue<EncodedEvent> backlog = new ConcurrentLinkedQueue<>();
@@ -66,22 +55,10 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
     /** Work in progress: signals since the drain loop last looked; the loop runs while it is non-zero. */
     private final AtomicInteger wip = new AtomicInteger();
 
-    private final LongAdder eventsSent = new LongAdder();
-
-    private final LongAdder bytesSent = new LongAdder();
-
-    private volatile boolean started;
-
     private volatile boolean writable;
-
-    private volatile Instant openedAt = Instant.now();
-
-    private volatile long lastWriteNanos = System.nanoTime();
 
     /** When the socket last stopped taking data and still has not; 0 while it takes data. */
     private volatile long blockedSinceNanos;
-
-    private volatile @Nullable String lastSentId;
 
     private volatile SseBroker.@Nullable Subscription subscription;
 
@@ -96,22 +73,16 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
 
     private @Nullable ServletOutputStream out;
 
-    private volatile @Nullable ScheduledFuture<?> timeoutTask;
-
     /** The event being written and the next piece of it, when the socket stopped taking data mid-event. */
     private @Nullable EncodedEvent current;
 
     private int currentPiece;
 
-    private long openingLength;
-
     TopicConnection(DefaultSseService service, SseStreamEmitter emitter, List<String> topics, StreamRequest request,
             @Nullable Duration keepAlive, @Nullable Duration timeout, TopicSettings settings,
             Duration disconnectDetection) {
-        this.service = service;
-        this.emitter = emitter;
+        super(service, emitter, request);
         this.topics = List.copyOf(topics);
-        this.request = request;
         this.keepAliveNanos = (keepAlive != null) ? keepAlive.toNanos() : 0;
         this.probeNanos = disconnectDetection.toNanos() / 2;
         this.timeout = (timeout != null) ? timeout : Duration.ZERO;
@@ -128,33 +99,16 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
         });
     }
 
-    void sendOpening(EncodedEvent opening) throws IOException {
-        this.emitter.send(opening);
-        this.openingLength = opening.length();
-        this.bytesSent.add(opening.length());
-    }
-
     // ---- life ----
-
-    @Override
-    public boolean isStarted() {
-        return this.started;
-    }
 
     @Override
     public void open(HttpServletRequest request, HttpServletResponse response) {
         if (this.closed.get()) {
             return;
         }
-        this.started = true;
-        this.openedAt = Instant.now();
-        this.lastWriteNanos = System.nanoTime();
-        this.service.opened(this);
-        if (this.service.isStopped()) {
-            end(CloseReason.SHUTDOWN, true);
+        if (!markOpen()) {
             return;
         }
-        this.service.sent(this, false, this.openingLength);
         this.wireLock.lock();
         try {
             this.asyncContext = request.getAsyncContext();
@@ -171,10 +125,7 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
             return;
         }
         this.wireLock.unlock();
-        if (!this.timeout.isZero()) {
-            this.timeoutTask = this.service.schedule(() -> this.service.runOffScheduler(
-                    () -> end(CloseReason.TIMEOUT, true)), this.timeout);
-        }
+        scheduleTimeout(this.timeout);
     }
 
     @Override
@@ -193,10 +144,7 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
         if (s != null) {
             s.close();
         }
-        ScheduledFuture<?> task = this.timeoutTask;
-        if (task != null) {
-            task.cancel(false);
-        }
+        cancelTimeout();
         this.backlog.clear();
         this.backlogBytes.set(0);
         if (completeResponse) {
@@ -370,20 +318,6 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
         }
     }
 
-    private void written(EncodedEvent event) {
-        this.lastWriteNanos = System.nanoTime();
-        boolean isEvent = event.isEvent();
-        if (isEvent) {
-            this.eventsSent.increment();
-            String id = event.id();
-            if (id != null) {
-                this.lastSentId = id;
-            }
-        }
-        this.bytesSent.add(event.length());
-        this.service.sent(this, isEvent, event.length());
-    }
-
     /** From the scheduler tick: evicts a stalled client, and queues keep-alives and probes on idle streams. */
     @Override
     public void idleCheck(long now) {
@@ -407,21 +341,7 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
         }
     }
 
-    long backlogBytes() {
-        return this.backlogBytes.get();
-    }
-
     // ---- SseStreamInfo ----
-
-    @Override
-    public String id() {
-        return this.request.id();
-    }
-
-    @Override
-    public String route() {
-        return this.request.route();
-    }
 
     @Override
     public String mode() {
@@ -429,41 +349,7 @@ final class TopicConnection implements PendingStream, ManagedStream, SseBroker.S
     }
 
     @Override
-    public String remoteAddress() {
-        return this.request.remoteAddress();
-    }
-
-    @Override
-    public Instant openedAt() {
-        return this.openedAt;
-    }
-
-    @Override
-    public long eventsSent() {
-        return this.eventsSent.sum();
-    }
-
-    @Override
-    public long bytesSent() {
-        return this.bytesSent.sum();
-    }
-
-    @Override
-    public @Nullable String lastSentEventId() {
-        return this.lastSentId;
-    }
-
-    @Override
     public List<String> topics() {
         return this.topics;
-    }
-
-    String description() {
-        return this.request.description();
-    }
-
-    @Override
-    public String toString() {
-        return "TopicConnection[" + this.request.description() + " " + this.topics + "]";
     }
 }
