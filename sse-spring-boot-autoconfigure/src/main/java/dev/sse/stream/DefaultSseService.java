@@ -163,8 +163,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         Objects.requireNonNull(callback, "callback must not be null");
         HttpServletRequest request = currentRequest();
         SseOptions resolved = options.orElse(this.settings.defaults());
-        String cors = Objects.requireNonNullElse(resolved.getCors(), "");
-        SseStreamEmitter emitter = new SseStreamEmitter(CorsPolicy.headers(cors, request.getHeader("Origin")));
+        SseStreamEmitter emitter = emitter(resolved, request);
         SseConnection connection = new SseConnection(this, emitter, resolved, callback, StreamRequest.of(request),
                 this.settings.disconnectDetection());
         if (Boolean.TRUE.equals(resolved.getAsync())) {
@@ -181,15 +180,25 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
                 throw new SseStreamRejectedException(this.settings.retryAfter(), ex);
             }
         }
+        return pending(connection, resolved, request);
+    }
+
+    private static SseStreamEmitter emitter(SseOptions resolved, HttpServletRequest request) {
+        String cors = Objects.requireNonNullElse(resolved.getCors(), "");
+        return new SseStreamEmitter(CorsPolicy.headers(cors, request.getHeader("Origin")));
+    }
+
+    /** Queues the opening bytes and leaves the stream for the interceptor to open. */
+    private SseEmitter pending(AbstractStream stream, SseOptions resolved, HttpServletRequest request) {
         try {
             Duration retry = resolved.getRetry();
-            connection.sendOpening(this.encoder.opening((retry != null) ? retry : Duration.ZERO));
+            stream.sendOpening(this.encoder.opening((retry != null) ? retry : Duration.ZERO));
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, connection);
-        return emitter;
+        request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, stream);
+        return stream.emitter;
     }
 
     @Override
@@ -216,20 +225,10 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         }
         HttpServletRequest request = currentRequest();
         SseOptions resolved = options.orElse(this.settings.defaults());
-        String cors = Objects.requireNonNullElse(resolved.getCors(), "");
-        SseStreamEmitter emitter = new SseStreamEmitter(CorsPolicy.headers(cors, request.getHeader("Origin")));
-        TopicConnection connection = new TopicConnection(this, emitter, names, StreamRequest.of(request),
-                resolved.getKeepAliveInterval(), resolved.getTimeout(), this.topicSettings,
+        TopicConnection connection = new TopicConnection(this, emitter(resolved, request), names,
+                StreamRequest.of(request), resolved.getKeepAliveInterval(), resolved.getTimeout(), this.topicSettings,
                 this.settings.disconnectDetection());
-        try {
-            Duration retry = resolved.getRetry();
-            connection.sendOpening(this.encoder.opening((retry != null) ? retry : Duration.ZERO));
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, connection);
-        return emitter;
+        return pending(connection, resolved, request);
     }
 
     private static HttpServletRequest currentRequest() {
