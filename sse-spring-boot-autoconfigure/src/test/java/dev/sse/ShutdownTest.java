@@ -25,18 +25,21 @@ class ShutdownTest {
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
         MeterRegistry registry = context.getBean(MeterRegistry.class);
         try (RawSseClient sync = RawSseClient.get(port, "/idle?async=false");
-                RawSseClient async = RawSseClient.get(port, "/idle?async=true")) {
+                RawSseClient async = RawSseClient.get(port, "/idle?async=true");
+                RawSseClient topic = RawSseClient.get(port, "/topics/subscribe?topic=shutdown")) {
             sync.awaitBodyContaining(": ok\n\n", Duration.ofSeconds(10));
             async.awaitBodyContaining(": ok\n\n", Duration.ofSeconds(10));
+            topic.awaitBodyContaining(": ok\n\n", Duration.ofSeconds(10));
             long start = System.nanoTime();
             context.close();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            // Graceful shutdown would wait up to 30 s for these two streams if nothing ended them.
+            // Graceful shutdown would wait up to 30 s for these streams if nothing ended them.
             assertThat(took).isLessThan(Duration.ofSeconds(10));
             assertThat(sync.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
             assertThat(async.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
+            assertThat(topic.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
             assertThat(registry.get("sse.connections.closed").tag("reason", "shutdown").counters().stream()
-                .mapToDouble((c) -> c.count()).sum()).isEqualTo(2.0);
+                .mapToDouble((c) -> c.count()).sum()).isEqualTo(3.0);
         }
         finally {
             context.close();

@@ -159,6 +159,35 @@ class TopicsTest extends ServerTestSupport {
     }
 
     @Test
+    void topicStreamsHonourRetryKeepAliveAndTimeout() throws Exception {
+        double timeouts = closedFor("timeout");
+        try (RawSseClient raw = RawSseClient.get(this.port,
+                "/topics/subscribe-with?topic=opts&keepAliveMillis=200&timeoutMillis=1500")) {
+            String body = raw.awaitEnd(WAIT);
+            assertThat(body).startsWith(": ok\nretry: 2000\n\n: keep-alive\n");
+            assertThat(body.split(": keep-alive\n", -1).length).isGreaterThan(3);
+        }
+        await().atMost(WAIT).until(() -> closedFor("timeout") == timeouts + 1);
+    }
+
+    private double closedFor(String reason) {
+        var counter = Search.in(this.registry).name("sse.connections.closed")
+            .tags("uri", "/topics/subscribe-with", "mode", "topic", "reason", reason).counter();
+        return (counter != null) ? counter.count() : 0;
+    }
+
+    @Test
+    void aReloadedPageResumesWithTheLastEventIdParameter() throws Exception {
+        String seen = this.sse.publish("reload", "before");
+        this.sse.publish("reload", "missed 1");
+        this.sse.publish("reload", "missed 2");
+        try (EventClient client = EventClient.connect(this.port, "/topics/subscribe?topic=reload&lastEventId=" + seen)) {
+            assertThat(client.next(WAIT).data()).isEqualTo("missed 1");
+            assertThat(client.next(WAIT).data()).isEqualTo("missed 2");
+        }
+    }
+
+    @Test
     void aLastEventIdOlderThanTheHistoryStartsWithAReset() throws Exception {
         String first = this.sse.publish("short", "0");
         for (int i = 1; i < 1200; i++) {

@@ -224,6 +224,13 @@ public class TestApp {
             return this.sse.subscribe(topic.toArray(String[]::new));
         }
 
+        @GetMapping("/topics/subscribe-with")
+        SseEmitter subscribeWith(@RequestParam String topic, @RequestParam long keepAliveMillis,
+                @RequestParam long timeoutMillis) {
+            return this.sse.subscribe(SseOptions.defaults().keepAliveInterval(Duration.ofMillis(keepAliveMillis))
+                .timeout(Duration.ofMillis(timeoutMillis)).retry(Duration.ofSeconds(2)), topic);
+        }
+
         @org.springframework.web.bind.annotation.PostMapping("/topics/publish")
         String publish(@RequestParam String topic, @RequestParam(required = false) String event,
                 @org.springframework.web.bind.annotation.RequestBody String data) {
