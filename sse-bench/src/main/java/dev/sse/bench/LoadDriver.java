@@ -45,6 +45,11 @@ public final class LoadDriver {
         LoadDriver driver = new LoadDriver(port);
         StringBuilder md = new StringBuilder();
         md.append("| scenario | plain `SseEmitter` | starter | \n|---|---|---|\n");
+        if (args.length > 2 && args[2].equals("paced10k")) {
+            // A quick look at one scenario (e.g. under a profiler): the starter only, paced, 10,000 subscribers.
+            System.out.println(driver.broadcast("starter", 10_000, 200, 50));
+            return;
+        }
         // Warm both paths up before measuring.
         driver.tokens("plain", 50, 2000);
         driver.tokens("starter", 50, 2000);

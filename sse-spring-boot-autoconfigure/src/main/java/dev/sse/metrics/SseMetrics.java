@@ -26,7 +26,8 @@ public final class SseMetrics implements StreamListener {
 
     private final MeterRegistry registry;
 
-    private final Map<String, RouteMeters> byRoute = new ConcurrentHashMap<>();
+    /** Route, then mode: looked up on every event, so no key is built per call. */
+    private final Map<String, Map<String, RouteMeters>> byRoute = new ConcurrentHashMap<>();
 
     /**
      * @param registry where the meters live
@@ -36,8 +37,15 @@ public final class SseMetrics implements StreamListener {
     }
 
     private RouteMeters meters(SseStreamInfo stream) {
-        return this.byRoute.computeIfAbsent(stream.route() + '\n' + stream.mode(),
-                (key) -> new RouteMeters(this.registry, stream.route(), stream.mode()));
+        Map<String, RouteMeters> byMode = this.byRoute.get(stream.route());
+        if (byMode == null) {
+            byMode = this.byRoute.computeIfAbsent(stream.route(), (route) -> new ConcurrentHashMap<>());
+        }
+        RouteMeters meters = byMode.get(stream.mode());
+        if (meters == null) {
+            meters = byMode.computeIfAbsent(stream.mode(), (mode) -> new RouteMeters(this.registry, stream.route(), mode));
+        }
+        return meters;
     }
 
     @Override

@@ -325,19 +325,19 @@ final class TopicConnection extends AbstractStream implements SseBroker.Subscrib
             return;
         }
         long blockedSince = this.blockedSinceNanos;
-        if (blockedSince != 0 && now - blockedSince > this.stallNanos) {
-            evict("nothing could be written for " + (now - blockedSince) / 1_000_000 + " ms (sse.topics.stall-timeout)");
+        if (blockedSince != 0) {
+            if (now - blockedSince > this.stallNanos) {
+                evict("nothing could be written for " + (now - blockedSince) / 1_000_000
+                        + " ms (sse.topics.stall-timeout)");
+            }
             return;
         }
-        if (!this.backlog.isEmpty() || blockedSince != 0) {
-            return;
-        }
+        // Runs for every subscriber on every tick: decide on the write clock alone before touching the queue.
         long idle = now - this.lastWriteNanos;
-        if (this.keepAliveNanos > 0 && idle >= this.keepAliveNanos) {
-            enqueue(this.service.keepAliveComment());
-        }
-        else if (this.probeNanos > 0 && idle >= this.probeNanos) {
-            enqueue(this.service.probeComment());
+        boolean keepAliveDue = this.keepAliveNanos > 0 && idle >= this.keepAliveNanos;
+        boolean probeDue = this.probeNanos > 0 && idle >= this.probeNanos;
+        if ((keepAliveDue || probeDue) && this.backlog.isEmpty()) {
+            enqueue(keepAliveDue ? this.service.keepAliveComment() : this.service.probeComment());
         }
     }
 
