@@ -56,9 +56,13 @@ abstract class AbstractStream implements ManagedStream, PendingStream {
     /**
      * The first steps of opening: registered with the service before the shutdown check, so a
      * shutdown either sees this stream or is seen by it.
-     * @return {@code false} when the application is shutting down and the stream was ended
+     * @return {@code false} when the stream already ended, or the application is shutting down and
+     * the stream was ended now
      */
     protected final boolean markOpen() {
+        if (this.closed.get()) {
+            return false;
+        }
         this.started = true;
         this.openedAt = Instant.now();
         this.lastWriteNanos = System.nanoTime();

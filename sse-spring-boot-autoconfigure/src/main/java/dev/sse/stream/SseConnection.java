@@ -193,16 +193,12 @@ final class SseConnection extends AbstractStream implements SseStream {
 
     // ---- life ----
 
-    /** Hands the first bytes to the emitter; Spring writes and flushes them when it initialises it. */
     /**
      * The handler has returned and Spring has flushed the headers and first bytes: the stream is
      * open. Runs on the request thread; a sync callback runs right here.
      */
     @Override
     public void open(HttpServletRequest request, HttpServletResponse response) {
-        if (this.closed.get()) {
-            return;
-        }
         if (!markOpen()) {
             return;
         }

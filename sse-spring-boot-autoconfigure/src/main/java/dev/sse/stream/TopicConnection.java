@@ -103,9 +103,6 @@ final class TopicConnection extends AbstractStream implements SseBroker.Subscrib
 
     @Override
     public void open(HttpServletRequest request, HttpServletResponse response) {
-        if (this.closed.get()) {
-            return;
-        }
         if (!markOpen()) {
             return;
         }
