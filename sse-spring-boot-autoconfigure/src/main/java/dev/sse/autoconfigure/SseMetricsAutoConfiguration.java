@@ -1,5 +1,7 @@
 package dev.sse.autoconfigure;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import dev.sse.metrics.SseMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -11,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -24,6 +27,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ MeterRegistry.class, SseEmitter.class })
 @ConditionalOnBean(MeterRegistry.class)
+@EnableConfigurationProperties(SseProperties.class)
 public final class SseMetricsAutoConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(SseMetricsAutoConfiguration.class);
@@ -37,9 +41,12 @@ public final class SseMetricsAutoConfiguration {
     @Bean
     MeterFilter sseUriTagsFilter(SseProperties properties) {
         int max = properties.getMetrics().getMaxUriTags();
+        AtomicBoolean warned = new AtomicBoolean();
         return MeterFilter.maximumAllowableTags("sse.", "uri", max, MeterFilter.deny((id) -> {
-            log.warn("Reached the maximum of {} uri tags on sse.* meters (sse.metrics.max-uri-tags): "
-                    + "new routes are no longer measured", max);
+            if (warned.compareAndSet(false, true)) {
+                log.warn("Reached the maximum of {} uri tags on sse.* meters (sse.metrics.max-uri-tags): "
+                        + "new routes are no longer measured", max);
+            }
             return true;
         }));
     }
