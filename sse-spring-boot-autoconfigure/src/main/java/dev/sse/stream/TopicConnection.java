@@ -103,12 +103,24 @@ final class TopicConnection extends AbstractStream implements SseBroker.Subscrib
 
     @Override
     public void open(HttpServletRequest request, HttpServletResponse response) {
+        this.wireLock.lock();
+        try {
+            // Known before the stream registers, so an end() from any thread can complete the request.
+            this.asyncContext = request.getAsyncContext();
+        }
+        finally {
+            this.wireLock.unlock();
+        }
         if (!markOpen()) {
             return;
         }
+        boolean failed = false;
         this.wireLock.lock();
         try {
-            this.asyncContext = request.getAsyncContext();
+            if (this.closed.get()) {
+                // Ended (shutdown, eviction) since registering: end() completed the request; never subscribe.
+                return;
+            }
             // Subscribe first: replayed events queue up and go out with the first onWritePossible.
             this.subscription = this.service.broker().subscribe(this.topics, this.request.lastEventId(), this);
             ServletOutputStream stream = response.getOutputStream();
@@ -117,11 +129,15 @@ final class TopicConnection extends AbstractStream implements SseBroker.Subscrib
         }
         catch (IOException | RuntimeException ex) {
             log.warn("Could not open topic stream {}: {}", this.request.description(), ex.toString());
+            failed = true;
+        }
+        finally {
             this.wireLock.unlock();
+        }
+        if (failed) {
             end(CloseReason.ERROR, true);
             return;
         }
-        this.wireLock.unlock();
         scheduleTimeout(this.timeout);
     }
 
