@@ -66,6 +66,16 @@ public interface SseStream {
     boolean isClosed();
 
     /**
+     * Runs an action once when the stream ends, for whatever reason (the callback returned,
+     * {@code close()}, the timeout, the client leaving, shutdown): release here what the callback
+     * holds, such as a subscription to a source of events, without polling {@link #isClosed()}.
+     * Runs on the thread that ends the stream, so it must be quick; an action that throws is
+     * logged. Added after the stream has ended, it runs at once.
+     * @param action what to run
+     */
+    void onClose(Runnable action);
+
+    /**
      * The {@code Last-Event-ID} the client sent when it (re)connected.
      * @return the header's value, or {@code null} on a first connection
      */

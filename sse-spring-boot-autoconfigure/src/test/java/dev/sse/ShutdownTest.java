@@ -1,6 +1,7 @@
 package dev.sse;
 
 import java.time.Duration;
+import java.util.List;
 
 import dev.sse.test.RawSseClient;
 import dev.sse.test.TestApp;
@@ -35,9 +36,10 @@ class ShutdownTest {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             // Graceful shutdown would wait up to 30 s for these streams if nothing ended them.
             assertThat(took).isLessThan(Duration.ofSeconds(10));
-            assertThat(sync.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
-            assertThat(async.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
-            assertThat(topic.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\n");
+            // Each client is told to come back soon (sse.shutdown-retry), then the stream ends cleanly.
+            for (RawSseClient client : List.of(sync, async, topic)) {
+                assertThat(client.awaitEnd(Duration.ofSeconds(5))).isEqualTo(": ok\n\nretry: 1000\n\n");
+            }
             assertThat(registry.get("sse.connections.closed").tag("reason", "shutdown").counters().stream()
                 .mapToDouble((c) -> c.count()).sum()).isEqualTo(3.0);
         }

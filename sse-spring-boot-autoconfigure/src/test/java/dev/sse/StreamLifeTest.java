@@ -105,8 +105,11 @@ class StreamLifeTest extends ServerTestSupport {
         await().atMost(WAIT).until(() -> this.service.openStreams() == 1);
         long left = System.nanoTime();
         raw.close();
+        // The callback, blocked on a quiet source, is interrupted: it does not hold its thread.
         this.signals.await("idle.closed-after-ms", WAIT);
         Duration noticedAfter = Duration.ofNanos(System.nanoTime() - left);
+        assertThat(this.signals.<Boolean>await("idle.closed", WAIT)).isTrue();
+        assertThat(this.signals.<Boolean>await("idle.on-close", WAIT)).isTrue();
         // Detection interval 1 s: probes every 500 ms; the second write after the client left fails.
         assertThat(noticedAfter).isLessThan(Duration.ofMillis(2500));
         await().atMost(WAIT).until(() -> this.service.openStreams() == 0);

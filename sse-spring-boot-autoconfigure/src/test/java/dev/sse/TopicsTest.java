@@ -35,7 +35,7 @@ import static org.awaitility.Awaitility.await;
 /** Topics on a real server: fan-out, replay across reconnects, and a client that stops reading. */
 @WireTest
 @SpringBootTest(classes = TestApp.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = { "sse.topics.stall-timeout=3s", "sse.disconnect-detection-interval=1s" })
+        properties = { "sse.slow-client.stall-timeout=3s", "sse.disconnect-detection-interval=1s" })
 class TopicsTest extends ServerTestSupport {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -243,7 +243,7 @@ class TopicsTest extends ServerTestSupport {
 
     private double evicted() {
         var counter = Search.in(this.registry).name("sse.connections.closed")
-            .tags("uri", "/topics/subscribe", "mode", "topic", "reason", "evicted").counter();
+            .tags("uri", "/topics/subscribe", "mode", "topic", "reason", "slow_client").counter();
         return (counter != null) ? counter.count() : 0;
     }
 

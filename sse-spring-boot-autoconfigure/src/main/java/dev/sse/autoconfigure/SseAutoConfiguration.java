@@ -59,13 +59,14 @@ public final class SseAutoConfiguration {
     DefaultSseService sseService(SseProperties properties, DataConverter sseDataConverter,
             @Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor, ObjectProvider<StreamListener> listeners,
             SseBroker sseBroker) {
+        SseProperties.SlowClient slowClient = properties.getSlowClient();
         StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
                 properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
                 properties.getError().getIncludeMessage() == SseProperties.IncludeMessage.ALWAYS,
-                properties.getExecutor().getRetryAfter());
+                properties.getExecutor().getRetryAfter(), slowClient.getBufferSize().toBytes(),
+                slowClient.getSendTimeout(), slowClient.getStallTimeout(), properties.getShutdownRetry());
         SseProperties.Topics topics = properties.getTopics();
-        TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getStallTimeout(),
-                topics.getResetEvent());
+        TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getResetEvent());
         return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor, listeners.orderedStream().toList(),
                 sseBroker, topicSettings);
     }

@@ -36,7 +36,12 @@ public class SseProperties {
     /** Longest a client that left an idle stream goes unnoticed: an idle stream is probed with an empty comment every half of this. 0 disables the probes (the container alone then notices, on the next write). */
     private Duration disconnectDetectionInterval = Duration.ofSeconds(5);
 
+    /** Reconnection delay clients are told when the application stops (a "retry:" line before the stream ends), so they come back soon, to this instance or another. 0 tells none. */
+    private Duration shutdownRetry = Duration.ofSeconds(1);
+
     private final Executor executor = new Executor();
+
+    private final SlowClient slowClient = new SlowClient();
 
     private final Error error = new Error();
 
@@ -103,6 +108,18 @@ public class SseProperties {
         this.disconnectDetectionInterval = nonNegative(disconnectDetectionInterval, "disconnect-detection-interval");
     }
 
+    public Duration getShutdownRetry() {
+        return this.shutdownRetry;
+    }
+
+    public void setShutdownRetry(Duration shutdownRetry) {
+        this.shutdownRetry = nonNegative(shutdownRetry, "shutdown-retry");
+    }
+
+    public SlowClient getSlowClient() {
+        return this.slowClient;
+    }
+
     public Executor getExecutor() {
         return this.executor;
     }
@@ -135,6 +152,53 @@ public class SseProperties {
     static Duration nonNegative(Duration value, String name) {
         if (value.isNegative()) {
             throw new IllegalArgumentException("sse." + name + " must be zero or positive, was " + value);
+        }
+        return value;
+    }
+
+    /** How clients that cannot keep up are cut off, so they never hold a thread, a lock or unbounded memory. */
+    public static class SlowClient {
+
+        /** Longest a stream's socket may take nothing while bytes wait; then the stream is cut off (reason slow_client). */
+        private Duration stallTimeout = Duration.ofSeconds(10);
+
+        /** Most bytes queued for one async callback stream; past it send() waits for room. */
+        private DataSize bufferSize = DataSize.ofMegabytes(1);
+
+        /** Longest send() of an async callback waits for room in its buffer; then the stream is cut off and send() returns false. */
+        private Duration sendTimeout = Duration.ofSeconds(10);
+
+        public Duration getStallTimeout() {
+            return this.stallTimeout;
+        }
+
+        public void setStallTimeout(Duration stallTimeout) {
+            this.stallTimeout = positive(stallTimeout, "slow-client.stall-timeout");
+        }
+
+        public DataSize getBufferSize() {
+            return this.bufferSize;
+        }
+
+        public void setBufferSize(DataSize bufferSize) {
+            if (bufferSize.toBytes() < 1024) {
+                throw new IllegalArgumentException("sse.slow-client.buffer-size must be at least 1KB, was " + bufferSize);
+            }
+            this.bufferSize = bufferSize;
+        }
+
+        public Duration getSendTimeout() {
+            return this.sendTimeout;
+        }
+
+        public void setSendTimeout(Duration sendTimeout) {
+            this.sendTimeout = positive(sendTimeout, "slow-client.send-timeout");
+        }
+    }
+
+    static Duration positive(Duration value, String name) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("sse." + name + " must be positive, was " + value);
         }
         return value;
     }
@@ -227,11 +291,8 @@ public class SseProperties {
     /** Topics: publish once, fan out to every subscriber, replay on reconnect. */
     public static class Topics {
 
-        /** Most bytes queued for one subscriber; past it the subscriber is evicted (it reconnects and replays from history). The default rides out a burst of 1,000 8 KiB events. */
+        /** Most bytes queued for one subscriber; past it the subscriber is cut off as a slow client (it reconnects and replays from history). The default rides out a burst of 1,000 8 KiB events. */
         private DataSize bufferSize = DataSize.ofMegabytes(16);
-
-        /** How long a subscriber's connection may take no data at all before it is evicted, so a client that stops reading holds nothing for long. */
-        private Duration stallTimeout = Duration.ofSeconds(10);
 
         /** Name of the event that opens a stream whose Last-Event-ID the history no longer covers: the client must reload its state. */
         private String resetEvent = "sse-reset";
@@ -247,17 +308,6 @@ public class SseProperties {
                 throw new IllegalArgumentException("sse.topics.buffer-size must be at least 1KB, was " + bufferSize);
             }
             this.bufferSize = bufferSize;
-        }
-
-        public Duration getStallTimeout() {
-            return this.stallTimeout;
-        }
-
-        public void setStallTimeout(Duration stallTimeout) {
-            if (stallTimeout.isNegative() || stallTimeout.isZero()) {
-                throw new IllegalArgumentException("sse.topics.stall-timeout must be positive, was " + stallTimeout);
-            }
-            this.stallTimeout = stallTimeout;
         }
 
         public String getResetEvent() {

@@ -65,7 +65,7 @@ public final class SseMetrics implements StreamListener {
 
     @Override
     public void rejected(SseStreamInfo stream) {
-        meters(stream).closed(CloseReason.REJECTED).increment();
+        meters(stream).rejected.increment();
     }
 
     @Override
@@ -101,6 +101,8 @@ public final class SseMetrics implements StreamListener {
 
         final Counter events;
 
+        final Counter rejected;
+
         final Counter bytes;
 
         private final Map<CloseReason, Counter> closed = new ConcurrentHashMap<>();
@@ -118,6 +120,8 @@ public final class SseMetrics implements StreamListener {
                 .tags(this.tags).register(registry);
             this.events = Counter.builder("sse.events.sent").description("SSE events sent (comments excluded)")
                 .tags(this.tags).register(registry);
+            this.rejected = Counter.builder("sse.connections.rejected")
+                .description("SSE streams refused before they opened (503 or 429)").tags(this.tags).register(registry);
             this.bytes = Counter.builder("sse.events.bytes").baseUnit("bytes")
                 .description("Bytes written to SSE streams, comments and openings included")
                 .tags(this.tags).register(registry);

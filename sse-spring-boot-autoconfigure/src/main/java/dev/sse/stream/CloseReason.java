@@ -1,7 +1,11 @@
 package dev.sse.stream;
 
+import java.util.Locale;
+
 /**
- * Why a stream ended. Internal.
+ * Why an open stream ended: an SPI type, seen by {@link StreamListener}s and in the
+ * {@code reason} tag of {@code sse.connections.closed}. Each value means one thing. A stream that
+ * never opened (refused, or its request failed first) is not closed: it is rejected.
  */
 public enum CloseReason {
 
@@ -17,20 +21,25 @@ public enum CloseReason {
     /** The callback threw. */
     ERROR,
 
-    /** The stream was closed by an operator or for falling behind. */
+    /** The client could not keep up: its buffer filled, a send waited too long, or its socket took nothing for the stall timeout. */
+    SLOW_CLIENT,
+
+    /** An operator closed it (Actuator {@code DELETE /actuator/sse/{id}}). */
     EVICTED,
 
     /** The application shut down. */
-    SHUTDOWN,
-
-    /** The stream never opened: refused, or the request failed before the handler returned. */
-    REJECTED;
+    SHUTDOWN;
 
     /**
      * The lower-case name, as used in logs and metric tags.
-     * @return the tag value
+     * @return the tag value, e.g. {@code slow_client}
      */
     public String tag() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether what was queued still goes out before the response ends. */
+    boolean isGraceful() {
+        return this == COMPLETED || this == ERROR || this == TIMEOUT || this == SHUTDOWN;
     }
 }

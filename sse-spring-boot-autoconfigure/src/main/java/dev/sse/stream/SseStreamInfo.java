@@ -6,7 +6,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A read-only view of one open stream, for metrics and the Actuator endpoint. Internal.
+ * A read-only view of one open stream, as {@link StreamListener}s, the meters and the Actuator
+ * endpoint see it. Part of the listener SPI.
  */
 public interface SseStreamInfo {
 
@@ -36,4 +37,7 @@ public interface SseStreamInfo {
 
     /** @return the topics the stream follows; empty for a callback stream */
     List<String> topics();
+
+    /** @return the bytes waiting to be written to the client */
+    long queuedBytes();
 }

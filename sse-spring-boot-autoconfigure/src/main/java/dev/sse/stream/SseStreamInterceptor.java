@@ -27,7 +27,7 @@ public final class SseStreamInterceptor implements AsyncHandlerInterceptor {
     @Override
     public void afterConcurrentHandlingStarted(HttpServletRequest request, HttpServletResponse response,
             Object handler) {
-        if (request.getAttribute(PENDING_ATTRIBUTE) instanceof PendingStream stream && !stream.isStarted()) {
+        if (request.getAttribute(PENDING_ATTRIBUTE) instanceof AbstractStream stream && !stream.isStarted()) {
             stream.open(request, response);
         }
     }
@@ -35,7 +35,7 @@ public final class SseStreamInterceptor implements AsyncHandlerInterceptor {
     @Override
     public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
             @Nullable Exception ex) {
-        if (request.getAttribute(PENDING_ATTRIBUTE) instanceof PendingStream stream) {
+        if (request.getAttribute(PENDING_ATTRIBUTE) instanceof AbstractStream stream) {
             stream.abandon();
         }
     }

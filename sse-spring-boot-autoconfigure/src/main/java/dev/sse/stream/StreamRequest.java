@@ -15,7 +15,8 @@ import org.springframework.web.servlet.HandlerMapping;
  * @param route the handler's route pattern, or {@code UNKNOWN}
  * @param remoteAddress the client's address and port
  * @param lastEventId the {@code Last-Event-ID} header, else the {@code lastEventId} query parameter
- * @param description method, path and query, for logs
+ * @param description method and path, for logs: never the query string, where {@code EventSource}
+ * clients put their access tokens
  */
 record StreamRequest(String id, String route, String remoteAddress, @Nullable String lastEventId,
         String description) {
@@ -24,7 +25,6 @@ record StreamRequest(String id, String route, String remoteAddress, @Nullable St
 
     static StreamRequest of(HttpServletRequest request) {
         Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
-        String query = request.getQueryString();
         // EventSource sends the header on its own reconnects; a reloaded page can only pass a parameter.
         String lastEventId = request.getHeader("Last-Event-ID");
         if (lastEventId == null) {
@@ -32,6 +32,6 @@ record StreamRequest(String id, String route, String remoteAddress, @Nullable St
         }
         return new StreamRequest(Long.toString(ids.incrementAndGet()), (pattern != null) ? pattern.toString() : "UNKNOWN",
                 request.getRemoteAddr() + ":" + request.getRemotePort(), lastEventId,
-                request.getMethod() + " " + request.getRequestURI() + ((query != null) ? "?" + query : ""));
+                request.getMethod() + " " + request.getRequestURI());
     }
 }

@@ -33,6 +33,15 @@ public final class EncodedEvent {
     }
 
     /**
+     * Bytes framed elsewhere (an application's own {@code SseEmitter} events), sent as they are.
+     * @param pieces the bytes, in wire order
+     * @return them, counted as one event
+     */
+    public static EncodedEvent raw(List<byte[]> pieces) {
+        return new EncodedEvent(pieces, true, null);
+    }
+
+    /**
      * The pieces, in wire order. Callers must not modify the arrays.
      * @return the pieces
      */

@@ -121,13 +121,36 @@ public final class SseEncoder {
     public EncodedEvent opening(Duration retry) {
         Pieces out = new Pieces(this.chunkSize, 32);
         out.write(bytes(": ok\n"));
-        if (!retry.isZero() && !retry.isNegative()) {
-            out.write(RETRY);
-            out.write(bytes(Long.toString(retry.toMillis())));
-            out.write('\n');
-        }
+        writeRetry(out, retry);
         out.write('\n');
         return out.finish(false, null);
+    }
+
+    /**
+     * A reconnection delay on its own (a blank line ends it; no event is dispatched), for example
+     * when the application stops and clients should come back soon.
+     * @param retry the delay; positive
+     * @return the bytes
+     */
+    public EncodedEvent retry(Duration retry) {
+        Pieces out = new Pieces(this.chunkSize, 16);
+        writeRetry(out, retry);
+        out.write('\n');
+        return out.finish(false, null);
+    }
+
+    /** A positive delay below one millisecond is sent as 1: {@code retry: 0} would mean reconnect at once. */
+    private static void writeRetry(Pieces out, Duration retry) {
+        if (retry.isZero() || retry.isNegative()) {
+            return;
+        }
+        long millis = retry.toMillis();
+        if (Duration.ofMillis(millis).compareTo(retry) < 0) {
+            millis++;
+        }
+        out.write(RETRY);
+        out.write(bytes(Long.toString(millis)));
+        out.write('\n');
     }
 
     /**

@@ -64,6 +64,11 @@ class SseMetricsUriGuardTest {
         public List<String> topics() {
             return List.of();
         }
+
+        @Override
+        public long queuedBytes() {
+            return 0;
+        }
     }
 
     @Test

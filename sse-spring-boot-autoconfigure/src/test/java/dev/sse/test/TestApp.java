@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import dev.sse.SseOptions;
@@ -273,16 +275,22 @@ public class TestApp {
             });
         }
 
-        /** Never sends; waits for the stream to close and reports how it saw that. */
+        /** Never sends; blocks on a source that never delivers, and reports how the end reached it. */
         @GetMapping("/idle")
         SseEmitter idle(@RequestParam(defaultValue = "false") boolean async) {
             return this.sse.stream(SseOptions.defaults().async(async).keepAliveInterval(Duration.ZERO), (stream) -> {
+                BlockingQueue<String> quiet = new LinkedBlockingQueue<>();
+                stream.onClose(() -> this.signals.fire("idle.on-close", stream.isClosed()));
                 this.signals.fire("idle.open");
                 long start = System.nanoTime();
-                while (!stream.isClosed()) {
-                    TimeUnit.MILLISECONDS.sleep(20);
+                try {
+                    quiet.take();
                 }
-                this.signals.fire("idle.closed-after-ms", (System.nanoTime() - start) / 1_000_000);
+                catch (InterruptedException ex) {
+                    this.signals.fire("idle.closed-after-ms", (System.nanoTime() - start) / 1_000_000);
+                    this.signals.fire("idle.closed", stream.isClosed());
+                    throw ex;
+                }
             });
         }
 

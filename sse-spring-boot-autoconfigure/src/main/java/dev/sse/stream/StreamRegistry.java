@@ -1,0 +1,153 @@
+package dev.sse.stream;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The open streams, and the listeners told what happens to them. A listener that throws is
+ * logged and skipped: it never keeps a stream registered or the other listeners uninformed.
+ * Thread-safe. Internal.
+ */
+final class StreamRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
+
+    private final Map<String, AbstractStream> open = new ConcurrentHashMap<>();
+
+    private final List<StreamListener> listeners;
+
+    /** Opened and not yet through its closing: shutdown waits for this to reach zero. */
+    private final AtomicInteger live = new AtomicInteger();
+
+    private final Object drained = new Object();
+
+    private final Set<StreamListener> warned = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean stopped;
+
+    StreamRegistry(List<StreamListener> listeners) {
+        this.listeners = List.copyOf(listeners);
+    }
+
+    void opened(AbstractStream stream) {
+        this.live.incrementAndGet();
+        this.open.put(stream.id(), stream);
+        tell((listener) -> listener.opened(stream));
+    }
+
+    /** Idempotent: only the call that unregisters the stream tells the listeners. */
+    void closed(AbstractStream stream, CloseReason reason) {
+        if (!this.open.remove(stream.id(), stream)) {
+            return;
+        }
+        try {
+            tell((listener) -> listener.closed(stream, reason));
+        }
+        finally {
+            if (this.live.decrementAndGet() == 0) {
+                synchronized (this.drained) {
+                    this.drained.notifyAll();
+                }
+            }
+        }
+    }
+
+    void rejected(SseStreamInfo stream) {
+        tell((listener) -> listener.rejected(stream));
+    }
+
+    void sent(SseStreamInfo stream, boolean event, long bytes) {
+        for (StreamListener listener : this.listeners) {
+            try {
+                listener.sent(stream, event, bytes);
+            }
+            catch (RuntimeException ex) {
+                failed(listener, ex);
+            }
+        }
+    }
+
+    void sendFailed(SseStreamInfo stream, String reason) {
+        tell((listener) -> listener.sendFailed(stream, reason));
+    }
+
+    private void tell(Consumer<StreamListener> call) {
+        for (StreamListener listener : this.listeners) {
+            try {
+                call.accept(listener);
+            }
+            catch (RuntimeException ex) {
+                failed(listener, ex);
+            }
+        }
+    }
+
+    private void failed(StreamListener listener, RuntimeException ex) {
+        if (this.warned.add(listener)) {
+            log.warn("SSE stream listener {} failed (further failures are logged at debug)", listener, ex);
+        }
+        else {
+            log.debug("SSE stream listener {} failed", listener, ex);
+        }
+    }
+
+    Collection<AbstractStream> streams() {
+        return this.open.values();
+    }
+
+    @Nullable AbstractStream get(String id) {
+        return this.open.get(id);
+    }
+
+    int size() {
+        return this.open.size();
+    }
+
+    boolean isStopped() {
+        return this.stopped;
+    }
+
+    void stop() {
+        this.stopped = true;
+    }
+
+    void restart() {
+        this.stopped = false;
+    }
+
+    /**
+     * Waits until every opened stream has been through its closing.
+     * @param timeout how long at most
+     * @return whether none is left
+     */
+    boolean awaitDrained(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this.drained) {
+            while (this.live.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this.drained, left);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
