@@ -164,7 +164,7 @@ class TopicsTest extends ServerTestSupport {
         try (RawSseClient raw = RawSseClient.get(this.port,
                 "/topics/subscribe-with?topic=opts&keepAliveMillis=200&timeoutMillis=1500")) {
             String body = raw.awaitEnd(WAIT);
-            assertThat(body).startsWith(": ok\nretry: 2000\n\n: keep-alive\n");
+            assertThat(body).matches("(?s): ok\nretry: 2000\nid: [0-9]+\n\n: keep-alive\n.*");
             assertThat(body.split(": keep-alive\n", -1).length).isGreaterThan(3);
         }
         await().atMost(WAIT).until(() -> closedFor("timeout") == timeouts + 1);
@@ -174,6 +174,26 @@ class TopicsTest extends ServerTestSupport {
         var counter = Search.in(this.registry).name("sse.connections.closed")
             .tags("uri", "/topics/subscribe-with", "mode", "topic", "reason", reason).counter();
         return (counter != null) ? counter.count() : 0;
+    }
+
+    @Test
+    void theOpeningSetsTheClientsLastEventIdSoAReconnectBeforeAnyEventMissesNothing() throws Exception {
+        this.sse.publish("position", "before the subscription");
+        String position;
+        try (RawSseClient raw = RawSseClient.get(this.port, "/topics/subscribe?topic=position")) {
+            String opening = raw.awaitBodyContaining("\n\n", WAIT);
+            assertThat(opening).matches(": ok\nid: [0-9]+\n\n");
+            position = opening.substring(opening.indexOf("id: ") + 4, opening.indexOf("\n\n"));
+        }
+        // The client left before any event; these are published while it is away.
+        String first = this.sse.publish("position", "missed 1");
+        this.sse.publish("position", "missed 2");
+        assertThat(Long.parseLong(first)).isGreaterThan(Long.parseLong(position));
+        try (EventClient client = EventClient.connect(this.port, "/topics/subscribe?topic=position", "Last-Event-ID",
+                position)) {
+            assertThat(client.next(WAIT).data()).isEqualTo("missed 1");
+            assertThat(client.next(WAIT).data()).isEqualTo("missed 2");
+        }
     }
 
     @Test

@@ -26,6 +26,9 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 
     private static final Logger log = LoggerFactory.getLogger(AbstractStream.class);
 
+    /** How long a stream ended by shutdown may take to write its last bytes. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(1);
+
     private final StreamContext context;
 
     private final SseStreamEmitter emitter;
@@ -264,11 +267,11 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
             w.write(this.context.encoder().retry(retry));
         }
         w.end(reason.isGraceful());
-        if (reason.isGraceful() && !w.isDone()) {
-            // A client that takes nothing is not waited on for long.
-            Duration grace = (reason == CloseReason.SHUTDOWN) ? Duration.ofSeconds(1)
-                    : this.context.settings().stallTimeout();
-            this.context.executors().schedule(() -> w.end(false), grace);
+        if (w instanceof NonBlockingWriter && !w.isDone()) {
+            // A client that takes nothing is not waited on for long: housekeeping cuts it off. (A
+            // blocking writer is finished by the thread that holds it, bounded by the container.)
+            Duration grace = (reason == CloseReason.SHUTDOWN) ? SHUTDOWN_GRACE : this.context.settings().stallTimeout();
+            this.context.registry().draining(w, System.nanoTime() + grace.toNanos());
         }
     }
 

@@ -94,7 +94,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
                 throw new SseStreamRejectedException(this.context.settings().retryAfter(), ex);
             }
         }
-        return pending(stream, resolved, request);
+        return pending(stream, resolved, request, null);
     }
 
     @Override
@@ -124,14 +124,15 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         SseOptions resolved = options.orElse(this.context.settings().defaults());
         TopicStream stream = new TopicStream(this.context, emitter(resolved, request), StreamRequest.of(request),
                 resolved, names);
+        String position;
         try {
-            stream.subscribe();
+            position = stream.subscribe();
         }
         catch (RuntimeException ex) {
             stream.abandon();
             throw ex;
         }
-        return pending(stream, resolved, request);
+        return pending(stream, resolved, request, position);
     }
 
     private SseStreamEmitter emitter(SseOptions resolved, HttpServletRequest request) {
@@ -144,11 +145,15 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
                 this.context.dataConverter());
     }
 
-    /** Queues the opening bytes and leaves the stream for the interceptor to open. */
-    private SseEmitter pending(AbstractStream stream, SseOptions resolved, HttpServletRequest request) {
+    /**
+     * Queues the opening bytes and leaves the stream for the interceptor to open. A topic stream's
+     * opening sets the client's last event id to where its subscription starts.
+     */
+    private SseEmitter pending(AbstractStream stream, SseOptions resolved, HttpServletRequest request,
+            @Nullable String position) {
         try {
             Duration retry = resolved.getRetry();
-            stream.sendOpening(this.context.encoder().opening((retry != null) ? retry : Duration.ZERO));
+            stream.sendOpening(this.context.encoder().opening((retry != null) ? retry : Duration.ZERO, position));
         }
         catch (IOException ex) {
             stream.abandon();
@@ -225,6 +230,11 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         return this.context.broker();
     }
 
+    /** For tests in this package: what the streams share. */
+    StreamContext context() {
+        return this.context;
+    }
+
     // ---- lifecycle ----
 
     @Override
@@ -286,6 +296,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
                     log.warn("SSE housekeeping of stream {} failed", stream.description(), ex);
                 }
             }
+            this.context.registry().checkDraining(now);
             if (now - this.lastPurgeNanos > TimeUnit.SECONDS.toNanos(1)) {
                 this.lastPurgeNanos = now;
                 try {

@@ -85,6 +85,17 @@ final class SseStreamEmitter extends SseEmitter {
         }
     }
 
+    /** Every {@code send} of {@link SseEmitter} ends here (its own sends call this one). */
+    @Override
+    public void send(SseEventBuilder builder) throws IOException {
+        AbstractStream s = this.stream;
+        if (s == null || !s.isStarted()) {
+            super.send(builder);
+            return;
+        }
+        deliver(s, builder.build());
+    }
+
     @Override
     public void send(Set<DataWithMediaType> items) throws IOException {
         AbstractStream s = this.stream;
@@ -92,6 +103,10 @@ final class SseStreamEmitter extends SseEmitter {
             super.send(items);
             return;
         }
+        deliver(s, items);
+    }
+
+    private void deliver(AbstractStream s, Set<DataWithMediaType> items) {
         if (!s.deliver(toBytes(items))) {
             throw new IllegalStateException("The SSE stream has ended (" + s.closeReason() + ")");
         }

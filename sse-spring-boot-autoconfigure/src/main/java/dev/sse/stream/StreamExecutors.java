@@ -59,6 +59,14 @@ final class StreamExecutors {
         return this.scheduler.scheduleWithFixedDelay(task, delay.toNanos(), delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Timers waiting to fire, the housekeeping tick included.
+     * @return how many
+     */
+    int scheduledTasks() {
+        return this.scheduler.getQueue().size();
+    }
+
     ThreadPoolExecutor writers() {
         return this.writers;
     }

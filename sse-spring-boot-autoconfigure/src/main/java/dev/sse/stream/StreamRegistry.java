@@ -34,6 +34,9 @@ final class StreamRegistry {
 
     private final Set<StreamListener> warned = ConcurrentHashMap.newKeySet();
 
+    /** Ended streams whose writer still sends its last bytes, with the deadline to give up on them. */
+    private final Map<StreamWriter, Long> draining = new ConcurrentHashMap<>();
+
     private volatile boolean stopped;
 
     StreamRegistry(List<StreamListener> listeners) {
@@ -100,6 +103,35 @@ final class StreamRegistry {
         else {
             log.debug("SSE stream listener {} failed", listener, ex);
         }
+    }
+
+    /** An ended stream's writer still writes (graceful end): cut it off if it is not done by the deadline. */
+    void draining(StreamWriter writer, long deadlineNanos) {
+        this.draining.put(writer, deadlineNanos);
+    }
+
+    /**
+     * Forgets writers that finished, and aborts those past their deadline. Housekeeping.
+     * @param now {@link System#nanoTime()}
+     */
+    void checkDraining(long now) {
+        this.draining.forEach((writer, deadline) -> {
+            if (writer.isDone()) {
+                this.draining.remove(writer);
+            }
+            else if (now - deadline > 0) {
+                this.draining.remove(writer);
+                writer.end(false);
+            }
+        });
+    }
+
+    /**
+     * Ended streams still writing their last bytes.
+     * @return how many
+     */
+    int drainingCount() {
+        return this.draining.size();
     }
 
     Collection<AbstractStream> streams() {

@@ -48,9 +48,10 @@ final class TopicStream extends AbstractStream implements SseBroker.Subscriber {
 
     /**
      * Subscribes, with replay from the request's {@code Last-Event-ID}. Runs on the handler's thread.
+     * @return the subscription's position, for the opening's {@code id:} field
      * @throws RuntimeException what the broker throws (unreachable, too many topics)
      */
-    void subscribe() {
+    String subscribe() {
         SseBroker.Subscription s;
         this.replaying = true;
         try {
@@ -67,6 +68,7 @@ final class TopicStream extends AbstractStream implements SseBroker.Subscriber {
         if (isClosed()) {
             s.close();
         }
+        return s.position();
     }
 
     // ---- from the broker: never blocks ----

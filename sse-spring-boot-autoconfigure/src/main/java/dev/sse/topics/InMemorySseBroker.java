@@ -191,7 +191,7 @@ public final class InMemorySseBroker implements SseBroker {
             for (Topic t : subscribed) {
                 t.subscribers.add(subscriber);
             }
-            return new InMemorySubscription(names, subscriber);
+            return new InMemorySubscription(names, subscriber, Long.toString(this.lastId));
         }
     }
 
@@ -201,11 +201,19 @@ public final class InMemorySseBroker implements SseBroker {
 
         private final Subscriber subscriber;
 
+        private final String position;
+
         private boolean closed;
 
-        InMemorySubscription(Set<String> names, Subscriber subscriber) {
+        InMemorySubscription(Set<String> names, Subscriber subscriber, String position) {
             this.names = names;
             this.subscriber = subscriber;
+            this.position = position;
+        }
+
+        @Override
+        public String position() {
+            return this.position;
         }
 
         @Override
@@ -293,6 +301,16 @@ public final class InMemorySseBroker implements SseBroker {
     public int topicCount() {
         synchronized (this.lock) {
             return this.topics.size();
+        }
+    }
+
+    /**
+     * The subscriptions open now, counted once per topic they follow.
+     * @return how many
+     */
+    public int subscriberCount() {
+        synchronized (this.lock) {
+            return this.topics.values().stream().mapToInt((t) -> t.subscribers.size()).sum();
         }
     }
 

@@ -86,6 +86,14 @@ public interface SseBroker {
     /** A live subscription. */
     interface Subscription extends AutoCloseable {
 
+        /**
+         * Where the subscription starts: the id of the last event published before it took effect
+         * (after any replay). Every event after it reaches the subscriber, so a client that
+         * reconnects with it misses nothing, even if it received no event in between.
+         * @return the id
+         */
+        String position();
+
         /** Stops the events; idempotent. */
         @Override
         void close();

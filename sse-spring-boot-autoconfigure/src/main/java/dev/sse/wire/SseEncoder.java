@@ -119,9 +119,28 @@ public final class SseEncoder {
      * @return the opening bytes
      */
     public EncodedEvent opening(Duration retry) {
-        Pieces out = new Pieces(this.chunkSize, 32);
+        return opening(retry, null);
+    }
+
+    /**
+     * The first bytes of a stream that also sets the client's last event id, without dispatching
+     * an event (a block with an {@code id:} field and no data only updates it): a client that
+     * reconnects before any event arrived then resumes from there.
+     * @param retry the client's reconnection delay; zero sends no {@code retry:} field
+     * @param id the id to set, or {@code null} for none
+     * @return the opening bytes
+     * @throws IllegalArgumentException if the id contains CR, LF or NUL
+     */
+    public EncodedEvent opening(Duration retry, @Nullable String id) {
+        checkId(id);
+        Pieces out = new Pieces(this.chunkSize, 48);
         out.write(bytes(": ok\n"));
         writeRetry(out, retry);
+        if (id != null) {
+            out.write(ID);
+            out.writeText(id, 0, id.length());
+            out.write('\n');
+        }
         out.write('\n');
         return out.finish(false, null);
     }

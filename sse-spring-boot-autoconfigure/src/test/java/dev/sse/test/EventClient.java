@@ -49,16 +49,78 @@ public final class EventClient extends EventSourceListener implements AutoClosea
 
     private final EventSource source;
 
-    private EventClient(Request request) {
-        this.source = EventSources.createFactory(HTTP).newEventSource(request, this);
+    private final java.util.function.Consumer<Event> onEach;
+
+    private EventClient(OkHttpClient http, Request request, java.util.function.Consumer<Event> onEach) {
+        this.onEach = onEach;
+        this.source = EventSources.createFactory(http).newEventSource(request, this);
     }
 
     public static EventClient connect(int port, String path, String... headerPairs) {
+        return new EventClient(HTTP, request(port, path, headerPairs), (event) -> {
+        });
+    }
+
+    /**
+     * A client whose socket has a small receive buffer, so the server's writes block as soon as it
+     * falls behind; {@code onEach} runs on the reading thread for every event (a slow reader
+     * slows down there).
+     */
+    public static EventClient connect(int port, int receiveBufferBytes, java.util.function.Consumer<Event> onEach,
+            String path, String... headerPairs) {
+        OkHttpClient http = HTTP.newBuilder().socketFactory(new SmallReceiveBuffer(receiveBufferBytes)).build();
+        return new EventClient(http, request(port, path, headerPairs), onEach);
+    }
+
+    private static Request request(int port, String path, String... headerPairs) {
         Request.Builder builder = new Request.Builder().url("http://127.0.0.1:" + port + path);
         for (int i = 0; i + 1 < headerPairs.length; i += 2) {
             builder.header(headerPairs[i], headerPairs[i + 1]);
         }
-        return new EventClient(builder.build());
+        return builder.build();
+    }
+
+    /** Sets the receive buffer before connecting, so the TCP window is small from the start. */
+    private static final class SmallReceiveBuffer extends javax.net.SocketFactory {
+
+        private final int bytes;
+
+        SmallReceiveBuffer(int bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public java.net.Socket createSocket() throws java.io.IOException {
+            java.net.Socket socket = new java.net.Socket();
+            socket.setReceiveBufferSize(this.bytes);
+            return socket;
+        }
+
+        @Override
+        public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
+            java.net.Socket socket = createSocket();
+            socket.connect(new java.net.InetSocketAddress(host, port));
+            return socket;
+        }
+
+        @Override
+        public java.net.Socket createSocket(String host, int port, java.net.InetAddress localHost, int localPort)
+                throws java.io.IOException {
+            return createSocket(host, port);
+        }
+
+        @Override
+        public java.net.Socket createSocket(java.net.InetAddress host, int port) throws java.io.IOException {
+            java.net.Socket socket = createSocket();
+            socket.connect(new java.net.InetSocketAddress(host, port));
+            return socket;
+        }
+
+        @Override
+        public java.net.Socket createSocket(java.net.InetAddress address, int port, java.net.InetAddress localAddress,
+                int localPort) throws java.io.IOException {
+            return createSocket(address, port);
+        }
     }
 
     @Override
@@ -73,6 +135,7 @@ public final class EventClient extends EventSourceListener implements AutoClosea
             this.all.add(event);
         }
         this.events.add(event);
+        this.onEach.accept(event);
     }
 
     @Override
@@ -97,6 +160,11 @@ public final class EventClient extends EventSourceListener implements AutoClosea
                     + this.failure + ")");
         }
         return event;
+    }
+
+    /** The next event, or {@code null} if none comes within the timeout. */
+    public Event poll(Duration timeout) throws InterruptedException {
+        return this.events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Waits for the stream to end and returns every event it dispatched. */

@@ -14,6 +14,8 @@ public final class Signals {
 
     private final Map<String, CompletableFuture<Object>> values = new ConcurrentHashMap<>();
 
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> counters = new ConcurrentHashMap<>();
+
     public CompletableFuture<Object> of(String name) {
         return this.values.computeIfAbsent(name, (k) -> new CompletableFuture<>());
     }
@@ -40,7 +42,13 @@ public final class Signals {
         return of(name).isDone();
     }
 
+    /** A counter, shared by name. */
+    public java.util.concurrent.atomic.AtomicInteger counter(String name) {
+        return this.counters.computeIfAbsent(name, (k) -> new java.util.concurrent.atomic.AtomicInteger());
+    }
+
     public void reset() {
         this.values.clear();
+        this.counters.clear();
     }
 }

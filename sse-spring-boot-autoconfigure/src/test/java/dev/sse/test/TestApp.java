@@ -239,6 +239,44 @@ public class TestApp {
             return this.sse.publish(topic, data, event);
         }
 
+        /** Sends 8 KiB events as fast as the client takes them, until send says the stream is gone. */
+        @GetMapping("/flood")
+        SseEmitter flood(@RequestParam(defaultValue = "false") boolean async) {
+            String payload = "f".repeat(8 * 1024);
+            return this.sse.stream(SseOptions.defaults().async(async), (stream) -> {
+                this.signals.counter("flood.started").incrementAndGet();
+                try {
+                    int i = 0;
+                    while (stream.send(i++ + ":" + payload)) {
+                        // until the client is cut off
+                    }
+                }
+                finally {
+                    this.signals.counter("flood.returned").incrementAndGet();
+                }
+            });
+        }
+
+        /** A topic stream that the application also writes to directly, through the emitter it returns. */
+        @GetMapping("/topics/mixed")
+        SseEmitter mixed(@RequestParam String topic, @RequestParam int direct) {
+            SseEmitter emitter = this.sse.subscribe(topic);
+            Thread writer = new Thread(() -> {
+                this.signals.await("mixed.go", Duration.ofSeconds(10));
+                try {
+                    for (int i = 0; i < direct; i++) {
+                        emitter.send(SseEmitter.event().name("direct").data("d" + i + ":" + "m".repeat(i % 500)));
+                    }
+                }
+                catch (Exception ex) {
+                    this.signals.fire("mixed.failure", ex.toString());
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            return emitter;
+        }
+
         @GetMapping("/comment")
         SseEmitter comment() {
             return this.sse.stream((stream) -> {
@@ -343,7 +381,8 @@ public class TestApp {
         }
 
         @GetMapping("/fail")
-        SseEmitter fail(@RequestParam(defaultValue = "false") boolean async) {
+        SseEmitter fail(@RequestParam(defaultValue = "false") boolean async,
+                @RequestParam(name = "access_token", required = false) String token) {
             return this.sse.stream(SseOptions.defaults().async(async), (stream) -> {
                 stream.send("before");
                 throw new IllegalStateException("secret detail \"quoted\"\nline two");

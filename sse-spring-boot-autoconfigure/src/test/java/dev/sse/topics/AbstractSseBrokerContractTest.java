@@ -29,7 +29,7 @@ public abstract class AbstractSseBrokerContractTest {
     protected abstract SseBroker broker(int historySize, Duration historyTtl);
 
     /** Records what a subscription receives. */
-    protected static final class Recorder implements SseBroker.Subscriber {
+    protected static class Recorder implements SseBroker.Subscriber {
 
         final List<BrokerEvent> events = new CopyOnWriteArrayList<>();
 
@@ -223,6 +223,64 @@ public abstract class AbstractSseBrokerContractTest {
         assertThat(broker.topicCount()).isZero();
         // 100,000 kept topics would hold tens of megabytes; forgotten ones hold nothing.
         assertThat(usedHeapAfterGc() - baseline).isLessThan(8L << 20);
+    }
+
+    @Test
+    void aSubscriberThatThrowsDoesNotKeepTheEventFromTheOthers() {
+        SseBroker broker = broker(100, Duration.ofMinutes(5));
+        Recorder before = new Recorder();
+        Recorder after = new Recorder();
+        broker.subscribe(List.of("t"), null, before);
+        broker.subscribe(List.of("t"), null, new SseBroker.Subscriber() {
+            @Override
+            public void event(BrokerEvent event) {
+                throw new IllegalStateException("subscriber broken");
+            }
+
+            @Override
+            public void reset() {
+                throw new IllegalStateException("subscriber broken");
+            }
+        });
+        broker.subscribe(List.of("t"), null, after);
+        broker.publish("t", null, "x");
+        broker.publish("t", null, "y");
+        assertThat(before.data()).containsExactly("x", "y");
+        assertThat(after.data()).containsExactly("x", "y");
+    }
+
+    @Test
+    void replayAndResetArriveOnTheSubscribingThreadBeforeSubscribeReturns() {
+        SseBroker broker = broker(100, Duration.ofMinutes(5));
+        String first = broker.publish("t", null, "a").id();
+        broker.publish("t", null, "b");
+        broker.publish("t", null, "c");
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        Recorder replayed = new Recorder() {
+            @Override
+            public void event(BrokerEvent event) {
+                threads.add(Thread.currentThread());
+                super.event(event);
+            }
+        };
+        broker.subscribe(List.of("t"), first, replayed);
+        assertThat(replayed.data()).containsExactly("b", "c");
+        assertThat(threads).containsOnly(Thread.currentThread());
+        Recorder reset = new Recorder();
+        broker.subscribe(List.of("t"), "not-an-id", reset);
+        assertThat(reset.reset).isTrue();
+    }
+
+    @Test
+    void idsAreDecimalNumbersThatIncreaseAcrossTopics() {
+        SseBroker broker = broker(100, Duration.ofMinutes(5));
+        long previous = 0;
+        for (int i = 0; i < 50; i++) {
+            String id = broker.publish("topic-" + (i % 7), null, "x").id();
+            assertThat(id).matches("[1-9][0-9]*");
+            assertThat(EventIds.parse(id)).isGreaterThan(previous);
+            previous = EventIds.parse(id);
+        }
     }
 
     @Test

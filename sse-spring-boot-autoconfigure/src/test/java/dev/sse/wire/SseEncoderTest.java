@@ -104,4 +104,13 @@ class SseEncoderTest {
         assertThat(this.encoder.event(null, null, broken).asString())
             .isEqualTo("data: " + new String(broken.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8) + "\n\n");
     }
+
+    @Test
+    void aRetryBelowOneMillisecondIsRoundedUpNeverSentAsZero() {
+        SseEncoder encoder = new SseEncoder(1024);
+        assertThat(encoder.opening(Duration.ofNanos(500_000)).asString()).isEqualTo(": ok\nretry: 1\n\n");
+        assertThat(encoder.opening(Duration.ofNanos(1_500_000)).asString()).isEqualTo(": ok\nretry: 2\n\n");
+        assertThat(encoder.opening(Duration.ZERO).asString()).isEqualTo(": ok\n\n");
+        assertThat(encoder.retry(Duration.ofSeconds(2)).asString()).isEqualTo("retry: 2000\n\n");
+    }
 }
