@@ -58,6 +58,17 @@ class CorsTest extends ServerTestSupport {
     }
 
     @Test
+    void anOriginPatternMatchesSubdomainsAndIsEchoedWithCredentials() throws Exception {
+        try (RawSseClient raw = get("https://*.example.com", "https://app.example.com")) {
+            assertThat(raw.headers("Access-Control-Allow-Origin")).containsExactly("https://app.example.com");
+            assertThat(raw.header("Access-Control-Allow-Credentials")).isEqualTo("true");
+        }
+        try (RawSseClient raw = get("https://*.example.com", "https://example.org")) {
+            assertThat(raw.header("Access-Control-Allow-Origin")).isNull();
+        }
+    }
+
+    @Test
     void anOriginNotListedGetsNoCorsHeaders() throws Exception {
         try (RawSseClient raw = get("https://a.example,%20https://b.example", "https://evil.example")) {
             assertThat(raw.header("Access-Control-Allow-Origin")).isNull();

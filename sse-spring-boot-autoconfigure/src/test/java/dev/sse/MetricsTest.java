@@ -2,12 +2,14 @@ package dev.sse;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import dev.sse.stream.DefaultSseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.Search;
 import org.junit.jupiter.api.Test;
@@ -62,20 +64,32 @@ class MetricsTest extends ServerTestSupport {
         assertThat(counter("sse.events.sent", "/basic", "sync")).isEqualTo(events + 5);
         assertThat(counter("sse.events.bytes", "/basic", "sync") - bytes)
             .isEqualTo(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
-        assertThat(this.registry.get("sse.connection.duration").tags("uri", "/basic", "mode", "sync").timer().count())
+        assertThat(this.registry.get("sse.connections.duration").tags("uri", "/basic", "mode", "sync").timer().count())
             .isGreaterThanOrEqualTo(1);
-        assertThat(this.registry.get("sse.connections.active").tags("uri", "/basic", "mode", "sync").gauge().value())
-            .isZero();
+        assertThat(this.registry.get("sse.connections.active").tags("uri", "/basic", "mode", "sync").longTaskTimer()
+            .activeTasks()).isZero();
     }
 
     @Test
-    void theActiveGaugeFollowsOpenStreams() throws Exception {
+    void openStreamsShowTheirCountAndAgeAndTheAsyncCallbacksAgainstTheirBound() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         this.signals.fire("hold.latch", release);
         try (RawSseClient a = RawSseClient.get(this.port, "/hold"); RawSseClient b = RawSseClient.get(this.port, "/hold")) {
             a.awaitBodyContaining("event: held", WAIT);
             b.awaitBodyContaining("event: held", WAIT);
             await().atMost(WAIT).until(() -> active("/hold", "async") == 2);
+            LongTaskTimer open = this.registry.get("sse.connections.active").tags("uri", "/hold", "mode", "async")
+                .longTaskTimer();
+            // The age of the oldest open stream grows while it stays open.
+            double age = open.max(TimeUnit.MILLISECONDS);
+            await().atMost(WAIT).until(() -> open.max(TimeUnit.MILLISECONDS) > age);
+            assertThat(this.registry.get("sse.callbacks.running").tag("mode", "async").gauge().value())
+                .isGreaterThanOrEqualTo(2);
+            // Java 17 runs async callbacks on platform threads, at most 200 at once.
+            if (Runtime.version().feature() < 21) {
+                assertThat(this.registry.get("sse.callbacks.limit").tag("mode", "async").gauge().value())
+                    .isEqualTo(200);
+            }
             release.countDown();
             a.awaitEnd(WAIT);
             b.awaitEnd(WAIT);
@@ -87,8 +101,36 @@ class MetricsTest extends ServerTestSupport {
     }
 
     private double active(String uri, String mode) {
-        var gauge = Search.in(this.registry).name("sse.connections.active").tags("uri", uri, "mode", mode).gauge();
-        return (gauge != null) ? gauge.value() : -1;
+        LongTaskTimer open = Search.in(this.registry).name("sse.connections.active").tags("uri", uri, "mode", mode)
+            .longTaskTimer();
+        return (open != null) ? open.activeTasks() : -1;
+    }
+
+    @Test
+    void aStreamsLongRequestStaysOutOfHttpServerRequestsWhileOrdinaryAndRefusedRequestsStayIn() throws Exception {
+        try (RawSseClient raw = RawSseClient.get(this.port, "/basic")) {
+            raw.awaitEnd(WAIT);
+        }
+        try (RawSseClient raw = RawSseClient.get(this.port, "/ping", "Accept: text/plain")) {
+            raw.awaitEnd(WAIT);
+        }
+        await().atMost(WAIT).until(() -> Search.in(this.registry).name("http.server.requests").tag("uri", "/ping")
+            .timer() != null);
+        await().atMost(WAIT).until(() -> closed("/basic", "sync", "completed") >= 1);
+        assertThat(Search.in(this.registry).name("http.server.requests").tag("uri", "/basic").timers()).isEmpty();
+        assertThat(this.registry.get("sse.connections.duration").tag("uri", "/basic").timer().count()).isPositive();
+    }
+
+    @Test
+    void gaugesShowTopicsHistoryAndQueuedBytesAndTheStartersPoolsHaveBootsExecutorMetrics() throws Exception {
+        this.service.publish("gauge-topic", "kept for replay");
+        assertThat(this.registry.get("sse.topics").gauge().value()).isGreaterThanOrEqualTo(1);
+        assertThat(this.registry.get("sse.topics.history").gauge().value()).isGreaterThanOrEqualTo(1);
+        assertThat(this.registry.get("sse.connections.queued").gauge().value()).isGreaterThanOrEqualTo(0);
+        for (String pool : new String[] { "sseWriterExecutor", "sseHousekeepingScheduler" }) {
+            assertThat(Search.in(this.registry).name("executor.pool.size").tag("name", pool).gauge()).as(pool)
+                .isNotNull();
+        }
     }
 
     @Test

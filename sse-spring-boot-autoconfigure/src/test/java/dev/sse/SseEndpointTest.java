@@ -19,9 +19,10 @@ import org.springframework.boot.test.web.server.LocalManagementPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The sse Actuator endpoint on a separate management port: list, one stream, close one. */
+/** The sse Actuator endpoint on a separate management port, with writes granted: list, one stream, close one. */
 @SpringBootTest(classes = TestApp.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = { "management.server.port=0", "management.endpoints.web.exposure.include=sse" })
+        properties = { "management.server.port=0", "management.endpoints.web.exposure.include=sse",
+                "management.endpoint.sse.access=unrestricted", "management.endpoint.sse.show-values=always" })
 class SseEndpointTest extends ServerTestSupport {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -39,8 +39,6 @@ public class BenchServer {
 
     private final Set<SseEmitter> plainOpen = ConcurrentHashMap.newKeySet();
 
-    private volatile CountDownLatch release = new CountDownLatch(1);
-
     public BenchServer(SseService sse, DefaultSseService service) {
         this.sse = sse;
         this.service = service;
@@ -195,20 +193,28 @@ public class BenchServer {
         return trackedPlain();
     }
 
+    /** Latches of the idle starter streams: one each, so thousands of waiting callbacks never share a wait queue. */
+    private final Set<CountDownLatch> idleLatches = ConcurrentHashMap.newKeySet();
+
     @GetMapping("/starter/idle")
     SseEmitter starterIdle() {
-        CountDownLatch latch = this.release;
         return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
-            while (!stream.isClosed() && !latch.await(200, TimeUnit.MILLISECONDS)) {
-                // wait for the release or the client to leave
+            CountDownLatch mine = new CountDownLatch(1);
+            this.idleLatches.add(mine);
+            try {
+                while (!stream.isClosed() && !mine.await(200, TimeUnit.MILLISECONDS)) {
+                    // wait for the release or the client to leave
+                }
+            }
+            finally {
+                this.idleLatches.remove(mine);
             }
         });
     }
 
     @PostMapping("/bench/release")
     Map<String, Object> releaseIdle() {
-        this.release.countDown();
-        this.release = new CountDownLatch(1);
+        this.idleLatches.forEach(CountDownLatch::countDown);
         for (SseEmitter emitter : Set.copyOf(this.plainOpen)) {
             emitter.complete();
         }

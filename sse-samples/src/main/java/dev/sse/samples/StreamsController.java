@@ -7,7 +7,7 @@ import java.util.TreeMap;
 import dev.sse.SseOptions;
 import dev.sse.SseService;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.Search;
 
@@ -49,8 +49,8 @@ class StreamsController {
                 lastEvents = events;
                 lastTime = now;
                 Map<String, Integer> byRoute = new TreeMap<>();
-                for (Gauge gauge : Search.in(this.registry).name("sse.connections.active").gauges()) {
-                    byRoute.merge(gauge.getId().getTag("uri"), (int) gauge.value(), Integer::sum);
+                for (LongTaskTimer open : Search.in(this.registry).name("sse.connections.active").longTaskTimers()) {
+                    byRoute.merge(open.getId().getTag("uri"), open.activeTasks(), Integer::sum);
                 }
                 int active = byRoute.values().stream().mapToInt(Integer::intValue).sum();
                 stream.send(new StreamsSample(Instant.now(), active, Math.round(perSecond * 10) / 10.0, byRoute),

@@ -84,18 +84,28 @@ class SamplesApplicationTest {
     @Test
     void aPrometheusScrapeShowsTheSseMeters() throws Exception {
         readAll("/api/basic");
+        try (Response response = HTTP.newCall(new Request.Builder().url("http://127.0.0.1:" + this.port + "/api/chat/lobby")
+            .post(okhttp3.RequestBody.create("{\"text\":\"hi\"}", okhttp3.MediaType.get("application/json")))
+            .build()).execute()) {
+            assertThat(response.code()).isEqualTo(200);
+        }
         String scrape;
         try (Response response = HTTP.newCall(new Request.Builder()
             .url("http://127.0.0.1:" + this.port + "/actuator/prometheus").build()).execute()) {
             assertThat(response.code()).isEqualTo(200);
             scrape = response.body().string();
         }
-        assertThat(scrape).contains("sse_connections_active{mode=\"sync\",uri=\"/api/basic\"} 0.0")
+        assertThat(scrape).contains("sse_connections_active_seconds_count{mode=\"sync\",uri=\"/api/basic\"} 0")
             .contains("sse_connections_opened_total{mode=\"sync\",uri=\"/api/basic\"}")
             .contains("sse_connections_closed_total{mode=\"sync\",reason=\"completed\",uri=\"/api/basic\"}")
             .containsPattern("sse_events_sent_total\\{mode=\"sync\",uri=\"/api/basic\"} (5|10|15)\\.0")
             .contains("sse_events_bytes_total{mode=\"sync\",uri=\"/api/basic\"}")
-            .contains("sse_connection_duration_seconds_count{mode=\"sync\",uri=\"/api/basic\"}");
+            .contains("sse_connections_duration_seconds_count{mode=\"sync\",uri=\"/api/basic\"}")
+            .containsPattern("sse_callbacks_running\\{mode=\"async\"} [0-9.]+");
+        // The streams' requests are left out of http.server.requests (only sse.* measures them); others stay.
+        assertThat(scrape.lines().filter((line) -> line.startsWith("http_server_requests_seconds_count{")))
+            .anySatisfy((line) -> assertThat(line).contains("uri=\"/api/chat/{channel}\""))
+            .noneSatisfy((line) -> assertThat(line).contains("uri=\"/api/basic\""));
     }
 
     @Test

@@ -2,18 +2,20 @@ package dev.sse.autoconfigure;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadPoolExecutor;
 
 import dev.sse.SseService;
 import dev.sse.stream.DataConverter;
 import dev.sse.stream.DefaultSseService;
 import dev.sse.stream.JacksonDataConverter;
 import dev.sse.stream.SseStreamInterceptor;
+import dev.sse.stream.StreamExecutors;
 import dev.sse.stream.StreamListener;
 import dev.sse.stream.StreamSettings;
 import dev.sse.stream.TopicSettings;
 import dev.sse.topics.InMemorySseBroker;
 import dev.sse.topics.SseBroker;
-import dev.sse.stream.VirtualThreads;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,6 +24,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
@@ -30,22 +33,33 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.core.task.TaskExecutor;
 import org.springframework.core.task.support.CompositeTaskDecorator;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * Auto-configures {@link SseService} for Spring MVC applications: the service, the executor of
- * async callbacks ({@code sseTaskExecutor}), the JSON conversion of event data through the
- * application's Jackson mapper, and the interceptor that opens streams.
+ * async callbacks ({@code sseTaskExecutor}), the starter's own thread pools, the JSON conversion
+ * of event data through the application's Jackson mapper, and the interceptor that opens streams.
+ *
+ * <p>Changes nothing else in the application: every executor it defines is left out of injection
+ * by type ({@code defaultCandidate = false}), so Spring Boot still creates its
+ * {@code applicationTaskExecutor} for {@code @Async} and Spring MVC, and an application that
+ * injects an {@code Executor} finds the one it had. {@code sse.enabled=false} turns it all off.
  */
-@AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
+@AutoConfiguration(afterName = { "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
+        "org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration" })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(SseEmitter.class)
+@ConditionalOnBooleanProperty(name = "sse.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(SseProperties.class)
 public final class SseAutoConfiguration {
 
@@ -58,7 +72,9 @@ public final class SseAutoConfiguration {
     @ConditionalOnMissingBean(SseService.class)
     DefaultSseService sseService(SseProperties properties, DataConverter sseDataConverter,
             @Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor, ObjectProvider<StreamListener> listeners,
-            SseBroker sseBroker) {
+            SseBroker sseBroker, @Qualifier("sseHousekeepingScheduler") ThreadPoolTaskScheduler housekeeping,
+            @Qualifier("sseWriterExecutor") ThreadPoolExecutor writers,
+            @Qualifier("sseBlockingIoExecutor") TaskExecutor blockingIo) {
         SseProperties.SlowClient slowClient = properties.getSlowClient();
         StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
                 properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
@@ -67,8 +83,9 @@ public final class SseAutoConfiguration {
                 slowClient.getSendTimeout(), slowClient.getStallTimeout(), properties.getShutdownRetry());
         SseProperties.Topics topics = properties.getTopics();
         TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getResetEvent());
+        StreamExecutors executors = StreamExecutors.of(housekeeping.getScheduledExecutor(), writers, blockingIo);
         return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor, listeners.orderedStream().toList(),
-                sseBroker, topicSettings);
+                sseBroker, topicSettings, executors);
     }
 
     @Bean
@@ -78,11 +95,12 @@ public final class SseAutoConfiguration {
         return new InMemorySseBroker(history.getSize(), history.getTtl());
     }
 
-    @Bean(name = TASK_EXECUTOR_BEAN_NAME)
+    @Bean(name = TASK_EXECUTOR_BEAN_NAME, defaultCandidate = false)
     @ConditionalOnMissingBean(name = TASK_EXECUTOR_BEAN_NAME)
-    SimpleAsyncTaskExecutor sseTaskExecutor(SseProperties properties, ObjectProvider<TaskDecorator> taskDecorator) {
+    SimpleAsyncTaskExecutor sseTaskExecutor(SseProperties properties, Environment environment,
+            ObjectProvider<TaskDecorator> taskDecorator) {
         SseProperties.Executor config = properties.getExecutor();
-        boolean virtual = config.isVirtualThreads() && VirtualThreads.available();
+        boolean virtual = config.useVirtualThreads(environment);
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
         executor.setVirtualThreads(virtual);
         Integer limit = config.effectiveMaxConcurrency(virtual);
@@ -97,11 +115,19 @@ public final class SseAutoConfiguration {
         return executor;
     }
 
-    /** The request's MDC, security context (with Spring Security) and the application's own decorator. */
-    private static TaskDecorator contextDecorator(TaskDecorator applicationDecorator) {
+    /**
+     * The request's context in an async callback: with Micrometer's context-propagation on the
+     * class path, whatever it propagates (the current Observation, so the trace; Spring Security's
+     * context), else Spring Security's context directly; the SLF4J MDC; and the application's own
+     * decorator.
+     */
+    private static TaskDecorator contextDecorator(@Nullable TaskDecorator applicationDecorator) {
         List<TaskDecorator> decorators = new ArrayList<>();
         decorators.add(new MdcTaskDecorator());
-        if (SecurityContextTaskDecorator.PRESENT) {
+        if (ContextPropagation.PRESENT) {
+            decorators.add(ContextPropagation.decorator());
+        }
+        else if (SecurityContextTaskDecorator.PRESENT) {
             decorators.add(new SecurityContextTaskDecorator());
         }
         if (applicationDecorator != null) {
@@ -126,6 +152,52 @@ public final class SseAutoConfiguration {
                 registry.addInterceptor(interceptor);
             }
         };
+    }
+
+    /**
+     * The starter's own pools, as Spring beans (with {@code executor.*{name=...}} metrics, from
+     * Spring Boot for the scheduler, from the starter for the writers); never candidates for
+     * injection by type. They accept work while the context closes: streams end and write their
+     * last bytes then. The writers are a plain {@link ThreadPoolExecutor}: a drain is a task of a
+     * few microseconds, run once per subscriber per burst, and Spring's pool wrapper would take a
+     * shared lock twice for each.
+     */
+    @Configuration(proxyBeanMethods = false)
+    static class ThreadsConfiguration {
+
+        @Bean(defaultCandidate = false)
+        ThreadPoolTaskScheduler sseHousekeepingScheduler() {
+            ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+            scheduler.setPoolSize(1);
+            scheduler.setThreadNamePrefix(StreamExecutors.HOUSEKEEPING_PREFIX);
+            scheduler.setDaemon(true);
+            scheduler.setRemoveOnCancelPolicy(true);
+            scheduler.setAcceptTasksAfterContextClose(true);
+            return scheduler;
+        }
+
+        @Bean(defaultCandidate = false, destroyMethod = "shutdown")
+        ThreadPoolExecutor sseWriterExecutor() {
+            return StreamExecutors.writerPool();
+        }
+
+        /** Never queues: each task may block on one client, so each gets its own thread. */
+        @Bean(defaultCandidate = false)
+        TaskExecutor sseBlockingIoExecutor(SseProperties properties, Environment environment) {
+            if (properties.getExecutor().useVirtualThreads(environment)) {
+                SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(StreamExecutors.BLOCKING_IO_PREFIX);
+                executor.setVirtualThreads(true);
+                return executor;
+            }
+            ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+            executor.setCorePoolSize(0);
+            executor.setMaxPoolSize(Integer.MAX_VALUE);
+            executor.setQueueCapacity(0);
+            executor.setThreadNamePrefix(StreamExecutors.BLOCKING_IO_PREFIX);
+            executor.setDaemon(true);
+            executor.setAcceptTasksAfterContextClose(true);
+            return executor;
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -164,6 +236,17 @@ public final class SseAutoConfiguration {
         @Bean
         static SseCompressionCustomizer sseCompressionCustomizer() {
             return new SseCompressionCustomizer();
+        }
+    }
+
+    /** Micrometer's context-propagation, when the application has it. */
+    private static final class ContextPropagation {
+
+        static final boolean PRESENT = ClassUtils.isPresent("io.micrometer.context.ContextSnapshotFactory",
+                SseAutoConfiguration.class.getClassLoader());
+
+        static TaskDecorator decorator() {
+            return new org.springframework.core.task.support.ContextPropagatingTaskDecorator();
         }
     }
 }

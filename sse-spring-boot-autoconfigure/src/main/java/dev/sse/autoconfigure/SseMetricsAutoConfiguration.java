@@ -1,32 +1,43 @@
 package dev.sse.autoconfigure;
 
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sse.metrics.SseMetrics;
+import dev.sse.metrics.SseServiceMeters;
+import dev.sse.metrics.SseStreamObservationFilter;
+import dev.sse.stream.DefaultSseService;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * The {@code sse.*} Micrometer meters, when the application has a {@link MeterRegistry} (no
- * dependency on Actuator).
+ * The {@code sse.*} Micrometer meters, when the application has a {@link MeterRegistry} (with or
+ * without Actuator); and, unless turned off, SSE streams kept out of {@code http.server.requests}.
  */
-@AutoConfiguration(afterName = {
+@AutoConfiguration(after = SseAutoConfiguration.class, afterName = {
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
         "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ MeterRegistry.class, SseEmitter.class })
 @ConditionalOnBean(MeterRegistry.class)
+@ConditionalOnBooleanProperty(name = "sse.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(SseProperties.class)
 public final class SseMetricsAutoConfiguration {
 
@@ -36,6 +47,21 @@ public final class SseMetricsAutoConfiguration {
     @ConditionalOnMissingBean
     SseMetrics sseMetrics(MeterRegistry registry) {
         return new SseMetrics(registry);
+    }
+
+    @Bean
+    @ConditionalOnBean(DefaultSseService.class)
+    SseServiceMeters sseServiceMeters(DefaultSseService service, SseProperties properties, Environment environment) {
+        SseProperties.Executor executor = properties.getExecutor();
+        return new SseServiceMeters(service, executor.effectiveMaxConcurrency(executor.useVirtualThreads(environment)),
+                null);
+    }
+
+    /** Spring Boot measures the pools that are Spring executors; the writers are a plain pool, measured the same way. */
+    @Bean
+    @ConditionalOnBean(name = "sseWriterExecutor")
+    MeterBinder sseWriterExecutorMetrics(@Qualifier("sseWriterExecutor") ThreadPoolExecutor writers) {
+        return (registry) -> ExecutorServiceMetrics.monitor(registry, writers, "sseWriterExecutor");
     }
 
     @Bean
@@ -49,5 +75,28 @@ public final class SseMetricsAutoConfiguration {
             }
             return true;
         }));
+    }
+
+    /**
+     * A stream is one HTTP request that lasts as long as the stream: in
+     * {@code http.server.requests} it would drag every latency percentile of its route to
+     * minutes. Its request is marked, and the marked timer dropped; {@code sse.connections.*}
+     * measures streams instead.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = { "io.micrometer.observation.ObservationFilter",
+            "org.springframework.http.server.observation.ServerRequestObservationContext" })
+    @ConditionalOnBooleanProperty(name = "sse.metrics.exclude-from-http-server-requests", matchIfMissing = true)
+    static class HttpServerRequestsConfiguration {
+
+        @Bean
+        SseStreamObservationFilter sseStreamObservationFilter() {
+            return new SseStreamObservationFilter();
+        }
+
+        @Bean
+        MeterFilter sseStreamsOutOfHttpServerRequests() {
+            return SseStreamObservationFilter.EXCLUDE;
+        }
     }
 }

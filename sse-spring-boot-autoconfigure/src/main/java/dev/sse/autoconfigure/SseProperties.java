@@ -3,9 +3,12 @@ package dev.sse.autoconfigure;
 import java.time.Duration;
 
 import dev.sse.SseOptions;
+import dev.sse.stream.VirtualThreads;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.thread.Threading;
+import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -36,6 +39,9 @@ public class SseProperties {
     /** Longest a client that left an idle stream goes unnoticed: an idle stream is probed with an empty comment every half of this. 0 disables the probes (the container alone then notices, on the next write). */
     private Duration disconnectDetectionInterval = Duration.ofSeconds(5);
 
+    /** Whether the SSE starter is on: false leaves the application as if it were not there (no SseService bean). */
+    private boolean enabled = true;
+
     /** Reconnection delay clients are told when the application stops (a "retry:" line before the stream ends), so they come back soon, to this instance or another. 0 tells none. */
     private Duration shutdownRetry = Duration.ofSeconds(1);
 
@@ -48,6 +54,14 @@ public class SseProperties {
     private final Metrics metrics = new Metrics();
 
     private final Topics topics = new Topics();
+
+    public boolean isEnabled() {
+        return this.enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
 
     public boolean isAsync() {
         return this.async;
@@ -208,8 +222,8 @@ public class SseProperties {
 
         static final int PLATFORM_THREADS_DEFAULT_LIMIT = 200;
 
-        /** Whether async callbacks run on virtual threads when the JVM has them (Java 21+). */
-        private boolean virtualThreads = true;
+        /** Whether async callbacks run on virtual threads (Java 21+). Unset: as spring.threads.virtual.enabled says. */
+        private @Nullable Boolean virtualThreads;
 
         /** Most async callbacks running at once; past it a new async stream is refused with 503 and Retry-After. Default: unbounded on virtual threads, 200 on platform threads. */
         private @Nullable Integer maxConcurrency;
@@ -217,12 +231,26 @@ public class SseProperties {
         /** What a refused client is told to wait (Retry-After), rounded to whole seconds. */
         private Duration retryAfter = Duration.ofSeconds(5);
 
-        public boolean isVirtualThreads() {
+        public @Nullable Boolean getVirtualThreads() {
             return this.virtualThreads;
         }
 
-        public void setVirtualThreads(boolean virtualThreads) {
+        public void setVirtualThreads(@Nullable Boolean virtualThreads) {
             this.virtualThreads = virtualThreads;
+        }
+
+        /**
+         * Whether async callbacks (and the starter's blocking-I/O work) run on virtual threads:
+         * {@code sse.executor.virtual-threads} when set, else Spring Boot's
+         * {@code spring.threads.virtual.enabled}; never before Java 21.
+         * @param environment the application's environment
+         * @return whether to use virtual threads
+         */
+        public boolean useVirtualThreads(Environment environment) {
+            if (!VirtualThreads.available()) {
+                return false;
+            }
+            return (this.virtualThreads != null) ? this.virtualThreads : Threading.VIRTUAL.isActive(environment);
         }
 
         public @Nullable Integer getMaxConcurrency() {
@@ -357,6 +385,17 @@ public class SseProperties {
 
     /** Micrometer meters of SSE streams. */
     public static class Metrics {
+
+        /** Whether the requests that carried SSE streams are kept out of http.server.requests (each lasts as long as its stream, minutes or hours); sse.connections.* measures streams instead. */
+        private boolean excludeFromHttpServerRequests = true;
+
+        public boolean isExcludeFromHttpServerRequests() {
+            return this.excludeFromHttpServerRequests;
+        }
+
+        public void setExcludeFromHttpServerRequests(boolean excludeFromHttpServerRequests) {
+            this.excludeFromHttpServerRequests = excludeFromHttpServerRequests;
+        }
 
         /** Most distinct "uri" tag values across the sse.* meters; past it new values are dropped, so a mapping with unbounded patterns cannot flood the registry. */
         private int maxUriTags = 100;

@@ -4,23 +4,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.sse.stream.CloseReason;
 import dev.sse.stream.SseStreamInfo;
 import dev.sse.stream.StreamListener;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * Keeps the {@code sse.*} meters: open streams, streams opened and closed (by reason), their
- * duration, events and bytes sent, and failed sends. Tagged by the handler's route pattern
- * ({@code uri}) and {@code mode}, never by raw path or topic, so cardinality stays bounded.
- * Meters of one route and mode are looked up once and cached: sending an event costs two counter
- * increments. Thread-safe.
+ * Keeps the per-stream {@code sse.*} meters: streams open now and their age, opened, closed (by
+ * reason), refused, their duration, events and bytes sent, and failed sends. Tagged by the
+ * handler's route pattern ({@code uri}) and {@code mode}, never by raw path or topic, so
+ * cardinality stays bounded. Meters of one route and mode are looked up once and cached: sending
+ * an event costs two counter increments. Thread-safe.
  */
 public final class SseMetrics implements StreamListener {
 
@@ -28,6 +27,9 @@ public final class SseMetrics implements StreamListener {
 
     /** Route, then mode: looked up on every event, so no key is built per call. */
     private final Map<String, Map<String, RouteMeters>> byRoute = new ConcurrentHashMap<>();
+
+    /** The age clock of each open stream, by stream id. */
+    private final Map<String, LongTaskTimer.Sample> open = new ConcurrentHashMap<>();
 
     /**
      * @param registry where the meters live
@@ -51,21 +53,24 @@ public final class SseMetrics implements StreamListener {
     @Override
     public void opened(SseStreamInfo stream) {
         RouteMeters meters = meters(stream);
-        meters.active.incrementAndGet();
+        this.open.put(stream.id(), meters.active.start());
         meters.opened.increment();
     }
 
     @Override
     public void closed(SseStreamInfo stream, CloseReason reason) {
         RouteMeters meters = meters(stream);
-        meters.active.decrementAndGet();
+        LongTaskTimer.Sample age = this.open.remove(stream.id());
+        if (age != null) {
+            age.stop();
+        }
         meters.closed(reason).increment();
         meters.duration.record(Duration.between(stream.openedAt(), Instant.now()));
     }
 
     @Override
-    public void rejected(SseStreamInfo stream) {
-        meters(stream).rejected.increment();
+    public void rejected(SseStreamInfo stream, String reason) {
+        meters(stream).rejected(reason).increment();
     }
 
     @Override
@@ -93,7 +98,7 @@ public final class SseMetrics implements StreamListener {
 
         private final Tags tags;
 
-        final AtomicInteger active = new AtomicInteger();
+        final LongTaskTimer active;
 
         final Counter opened;
 
@@ -101,27 +106,24 @@ public final class SseMetrics implements StreamListener {
 
         final Counter events;
 
-        final Counter rejected;
-
         final Counter bytes;
 
         private final Map<CloseReason, Counter> closed = new ConcurrentHashMap<>();
 
+        private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+
         RouteMeters(MeterRegistry registry, String uri, String mode) {
             this.registry = registry;
             this.tags = Tags.of("uri", uri, "mode", mode);
-            Gauge.builder("sse.connections.active", this.active, AtomicInteger::get)
-                .description("Open SSE streams")
-                .tags(this.tags)
+            this.active = LongTaskTimer.builder("sse.connections.active")
+                .description("SSE streams open now, and how long they have been open").tags(this.tags)
                 .register(registry);
             this.opened = Counter.builder("sse.connections.opened").description("SSE streams opened")
                 .tags(this.tags).register(registry);
-            this.duration = Timer.builder("sse.connection.duration").description("How long SSE streams stayed open")
+            this.duration = Timer.builder("sse.connections.duration").description("How long SSE streams stayed open")
                 .tags(this.tags).register(registry);
             this.events = Counter.builder("sse.events.sent").description("SSE events sent (comments excluded)")
                 .tags(this.tags).register(registry);
-            this.rejected = Counter.builder("sse.connections.rejected")
-                .description("SSE streams refused before they opened (503 or 429)").tags(this.tags).register(registry);
             this.bytes = Counter.builder("sse.events.bytes").baseUnit("bytes")
                 .description("Bytes written to SSE streams, comments and openings included")
                 .tags(this.tags).register(registry);
@@ -131,6 +133,12 @@ public final class SseMetrics implements StreamListener {
             return this.closed.computeIfAbsent(reason, (r) -> Counter.builder("sse.connections.closed")
                 .description("SSE streams ended, by reason").tags(this.tags).tag("reason", r.tag())
                 .register(this.registry));
+        }
+
+        Counter rejected(String reason) {
+            return this.rejected.computeIfAbsent(reason, (r) -> Counter.builder("sse.connections.rejected")
+                .description("SSE streams refused before they opened (503 or 429), by reason").tags(this.tags)
+                .tag("reason", r).register(this.registry));
         }
     }
 }

@@ -217,6 +217,8 @@ final class CallbackStream extends AbstractStream implements SseStream {
             }
             this.runner = Thread.currentThread();
         }
+        boolean onExecutor = !this.runOnOpen;
+        context().registry().callbackStarted(onExecutor);
         try {
             this.callback.accept(this);
             end(CloseReason.COMPLETED);
@@ -225,6 +227,7 @@ final class CallbackStream extends AbstractStream implements SseStream {
             callbackFailed(ex);
         }
         finally {
+            context().registry().callbackEnded(onExecutor);
             synchronized (this.runnerLock) {
                 this.runner = null;
                 // An interrupt meant for the callback must not leak into the thread's next task.

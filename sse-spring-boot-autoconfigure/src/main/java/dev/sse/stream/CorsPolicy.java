@@ -1,55 +1,75 @@
 package dev.sse.stream;
 
+import java.io.IOException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.DefaultCorsProcessor;
 
 /**
- * The CORS headers of a stream, from its {@code cors} option and the request's {@code Origin}.
- *
+ * A stream's {@code cors} option, in BoxLang's meaning, carried out by Spring's own CORS support
+ * ({@link CorsConfiguration}, {@link DefaultCorsProcessor}):
  * <ul>
- * <li>{@code ""}: none.</li>
- * <li>{@code "*"}: {@code Access-Control-Allow-Origin: *}, never with credentials (browsers refuse
- * that pair).</li>
- * <li>A comma-separated list of origins: a matching {@code Origin} is echoed, with credentials
- * allowed; otherwise no CORS headers. {@code Vary: Origin} either way, so caches keep them
- * apart.</li>
+ * <li>{@code ""}: no CORS headers.</li>
+ * <li>{@code "*"}: any origin, {@code Access-Control-Allow-Origin: *}, never with credentials
+ * (browsers refuse that pair).</li>
+ * <li>a comma-separated list of origins or origin patterns ({@code https://*.example.com}): a
+ * matching {@code Origin} is echoed with credentials allowed; any other gets no CORS headers and
+ * the stream is served as usual (the browser then keeps it from the page).</li>
  * </ul>
+ * {@code Vary: Origin} goes out either way, so caches keep the answers apart. Where Spring MVC's
+ * own CORS processing (a {@code @CrossOrigin}, a CORS mapping, Spring Security's {@code cors()})
+ * already answered, it has the last word and nothing is doubled.
  */
 final class CorsPolicy {
+
+    private static final DefaultCorsProcessor PROCESSOR = new DefaultCorsProcessor();
 
     private CorsPolicy() {
     }
 
-    static Map<String, String> headers(String cors, @Nullable String origin) {
-        String trimmed = cors.trim();
-        if (trimmed.isEmpty()) {
-            return Map.of();
+    static @Nullable CorsConfiguration configuration(String cors) {
+        List<String> allowed = Arrays.stream(cors.split(",")).map(String::trim).filter((s) -> !s.isEmpty()).toList();
+        if (allowed.isEmpty()) {
+            return null;
         }
-        List<String> allowed = Arrays.stream(trimmed.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        CorsConfiguration configuration = new CorsConfiguration();
         if (allowed.contains("*")) {
-            return Map.of(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+            configuration.addAllowedOrigin(CorsConfiguration.ALL);
+            configuration.setAllowCredentials(false);
         }
-        Map<String, String> headers = new LinkedHashMap<>();
-        if (origin != null && allowed.stream().anyMatch(a -> sameOrigin(a, origin))) {
-            headers.put(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            headers.put(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+        else {
+            configuration.setAllowedOriginPatterns(allowed);
+            configuration.setAllowCredentials(true);
         }
-        headers.put(HttpHeaders.VARY, HttpHeaders.ORIGIN);
-        return headers;
+        return configuration;
     }
 
-    private static boolean sameOrigin(String allowed, String origin) {
-        return stripSlash(allowed).toLowerCase(Locale.ROOT).equals(stripSlash(origin).toLowerCase(Locale.ROOT));
-    }
-
-    private static String stripSlash(String value) {
-        return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+    /** Before the response commits, on the handler's thread. */
+    static void apply(String cors, HttpServletRequest request, HttpServletResponse response) {
+        CorsConfiguration configuration = configuration(cors);
+        String origin = request.getHeader(HttpHeaders.ORIGIN);
+        if (configuration == null || origin == null) {
+            return;
+        }
+        if (configuration.checkOrigin(origin) == null) {
+            // Not allowed: served without CORS headers (the processor would answer 403 instead).
+            if (!response.getHeaders(HttpHeaders.VARY).contains(HttpHeaders.ORIGIN)) {
+                response.addHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN);
+            }
+            return;
+        }
+        try {
+            PROCESSOR.processRequest(configuration, request, response);
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("Could not write the CORS headers of an SSE stream", ex);
+        }
     }
 }

@@ -60,7 +60,20 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
      */
     public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
             List<StreamListener> listeners, SseBroker broker, TopicSettings topicSettings) {
-        StreamExecutors executors = new StreamExecutors();
+        this(settings, dataConverter, callbackExecutor, listeners, broker, topicSettings, StreamExecutors.standalone());
+    }
+
+    /**
+     * @param settings the application-wide settings
+     * @param dataConverter turns data into event text
+     * @param callbackExecutor runs async callbacks; its refusal becomes a 503
+     * @param listeners told what happens to streams (metrics)
+     * @param broker fans topic events out and keeps their history
+     * @param topicSettings the settings of topic streams
+     * @param executors the starter's own threads
+     */
+    public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
+            List<StreamListener> listeners, SseBroker broker, TopicSettings topicSettings, StreamExecutors executors) {
         this.context = StreamContext.of(settings, topicSettings, dataConverter, new StreamRegistry(listeners),
                 executors, broker);
         this.callbackExecutor = callbackExecutor;
@@ -88,7 +101,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
             }
             catch (TaskRejectedException ex) {
                 stream.abandon();
-                this.context.registry().rejected(stream);
+                this.context.registry().rejected(stream, "capacity");
                 log.warn("Refused SSE stream {}: no thread for its async callback ({})", stream.description(),
                         ex.getMessage());
                 throw new SseStreamRejectedException(this.context.settings().retryAfter(), ex);
@@ -140,9 +153,11 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
             throw new SseStreamRejectedException(this.context.settings().retryAfter(),
                     "The application is shutting down");
         }
-        String cors = Objects.requireNonNullElse(resolved.getCors(), "");
-        return new SseStreamEmitter(CorsPolicy.headers(cors, request.getHeader("Origin")),
-                this.context.dataConverter());
+        if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
+                && attributes.getResponse() != null) {
+            CorsPolicy.apply(Objects.requireNonNullElse(resolved.getCors(), ""), request, attributes.getResponse());
+        }
+        return new SseStreamEmitter(this.context.dataConverter());
     }
 
     /**
@@ -220,6 +235,28 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
         }
         stream.endSoon(CloseReason.EVICTED);
         return true;
+    }
+
+    /**
+     * Callbacks running now: sync ones hold a request thread each, async ones a thread of the
+     * {@code sseTaskExecutor}.
+     * @param async which
+     * @return how many
+     */
+    public int runningCallbacks(boolean async) {
+        return this.context.registry().runningCallbacks(async);
+    }
+
+    /**
+     * The bytes waiting to be written to the clients of all open streams.
+     * @return the sum
+     */
+    public long queuedBytes() {
+        long total = 0;
+        for (AbstractStream stream : this.context.registry().streams()) {
+            total += stream.queuedBytes();
+        }
+        return total;
     }
 
     /**

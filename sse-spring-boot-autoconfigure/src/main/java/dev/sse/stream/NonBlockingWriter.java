@@ -97,12 +97,19 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
             ServletOutputStream stream = response.getOutputStream();
             this.out = stream;
             this.stalledSinceNanos = System.nanoTime();
-            // The container calls onWritePossible as soon as the socket takes data: the first drain.
-            stream.setWriteListener(this);
+            try {
+                // The container calls onWritePossible as soon as the socket takes data: the first drain.
+                stream.setWriteListener(this);
+                return;
+            }
+            catch (UnsupportedOperationException ex) {
+                // A response without non-blocking I/O (MockMvc's): isReady() is always true there.
+            }
         }
         finally {
             this.lock.unlock();
         }
+        onWritePossible();
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import dev.sse.wire.EncodedEvent;
@@ -30,16 +29,13 @@ final class SseStreamEmitter extends SseEmitter {
 
     static final String CONTENT_TYPE = "text/event-stream;charset=UTF-8";
 
-    private final Map<String, String> corsHeaders;
-
     private final DataConverter dataConverter;
 
     private volatile @Nullable AbstractStream stream;
 
-    SseStreamEmitter(Map<String, String> corsHeaders, DataConverter dataConverter) {
+    SseStreamEmitter(DataConverter dataConverter) {
         // 0: no container timeout, whatever spring.mvc.async.request-timeout says.
         super(0L);
-        this.corsHeaders = corsHeaders;
         this.dataConverter = dataConverter;
     }
 
@@ -53,17 +49,6 @@ final class SseStreamEmitter extends SseEmitter {
         headers.set(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE);
         headers.set(HttpHeaders.CACHE_CONTROL, "no-cache, no-transform");
         headers.set("X-Accel-Buffering", "no");
-        // Spring MVC's own CORS processing (a @CrossOrigin or a CORS mapping) has the last word.
-        if (!this.corsHeaders.isEmpty() && !headers.containsHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN)) {
-            this.corsHeaders.forEach((name, value) -> {
-                if (HttpHeaders.VARY.equals(name)) {
-                    headers.add(name, value);
-                }
-                else {
-                    headers.set(name, value);
-                }
-            });
-        }
     }
 
     /** The opening bytes: held by Spring until it initialises the emitter, then written and flushed. */

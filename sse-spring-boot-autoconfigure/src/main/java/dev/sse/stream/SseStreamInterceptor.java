@@ -18,6 +18,15 @@ public final class SseStreamInterceptor implements AsyncHandlerInterceptor {
 
     static final String PENDING_ATTRIBUTE = SseStreamInterceptor.class.getName() + ".PENDING";
 
+    /**
+     * Whether a request carries a stream that opened (rather than one refused or never started).
+     * @param request the request
+     * @return {@code true} for an SSE stream
+     */
+    public static boolean isOpenStream(HttpServletRequest request) {
+        return request.getAttribute(PENDING_ATTRIBUTE) instanceof AbstractStream stream && stream.isStarted();
+    }
+
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
         request.setAttribute(ACTIVE_ATTRIBUTE, Boolean.TRUE);

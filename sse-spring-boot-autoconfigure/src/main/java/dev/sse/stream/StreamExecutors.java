@@ -2,7 +2,9 @@ package dev.sse.stream;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
@@ -15,34 +17,86 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 /**
  * The starter's own threads, apart from the callbacks' executor:
  * <ul>
- * <li>{@code sse-housekeeping}: one scheduler thread for keep-alives, probes, stall checks and
- * timeouts. It only decides and queues; it never writes or waits.</li>
- * <li>{@code sse-writer-*}: one thread per core drains non-blocking streams while their sockets
- * take data. A drain never blocks.</li>
- * <li>{@code sse-io-*}: work that may block on one client (a keep-alive or the end of a sync
- * stream whose callback holds the lock): a virtual thread per task on Java 21+, else a cached
- * pool. At most one such task per stream is in flight, so a stuck client holds at most one.</li>
+ * <li>housekeeping: one scheduler thread for keep-alives, probes, stall checks and timeouts. It
+ * only decides and queues; it never writes or waits.</li>
+ * <li>writers: one thread per core drains non-blocking streams while their sockets take data. A
+ * drain never blocks.</li>
+ * <li>blocking I/O: work that may block on one client (a keep-alive of a sync stream, or its end
+ * while its callback holds the lock): a virtual thread per task on Java 21+, else a cached pool.
+ * At most one such task per stream is in flight, so a stuck client holds at most one.</li>
  * </ul>
- * Internal.
+ * The auto-configuration makes them Spring beans (so Spring Boot's executor metrics see them);
+ * {@link #standalone()} makes private ones. Internal.
  */
-final class StreamExecutors {
+public final class StreamExecutors {
 
-    private final ScheduledThreadPoolExecutor scheduler;
+    private final ScheduledExecutorService scheduler;
 
-    private final ThreadPoolExecutor writers;
+    private final Executor writers;
 
-    private final ExecutorService blockingIo;
+    private final Executor blockingIo;
 
-    StreamExecutors() {
-        this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("sse-housekeeping-"));
-        this.scheduler.setRemoveOnCancelPolicy(true);
-        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        this.writers = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                daemonThreads("sse-writer-"));
-        this.writers.allowCoreThreadTimeOut(true);
-        this.blockingIo = VirtualThreads.available() ? VirtualThreads.perTask("sse-io-")
+    private final boolean owned;
+
+    private StreamExecutors(ScheduledExecutorService scheduler, Executor writers, Executor blockingIo, boolean owned) {
+        this.scheduler = scheduler;
+        this.writers = writers;
+        this.blockingIo = blockingIo;
+        this.owned = owned;
+    }
+
+    /**
+     * Threads owned by the caller (Spring beans), not shut down by the service.
+     * @param scheduler the housekeeping scheduler, one thread
+     * @param writers the writer threads, about one per core
+     * @param blockingIo the executor of work that may block on one client; must not queue
+     * @return the executors
+     */
+    public static StreamExecutors of(ScheduledExecutorService scheduler, Executor writers, Executor blockingIo) {
+        return new StreamExecutors(scheduler, writers, blockingIo, false);
+    }
+
+    /**
+     * Private threads, shut down with the service.
+     * @return the executors
+     */
+    public static StreamExecutors standalone() {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
+                daemonThreads(HOUSEKEEPING_PREFIX));
+        scheduler.setRemoveOnCancelPolicy(true);
+        ThreadPoolExecutor writers = writerPool();
+        ExecutorService blockingIo = VirtualThreads.available() ? VirtualThreads.perTask(BLOCKING_IO_PREFIX)
                 : new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                        daemonThreads("sse-io-"));
+                        daemonThreads(BLOCKING_IO_PREFIX));
+        return new StreamExecutors(scheduler, writers, blockingIo, true);
+    }
+
+    /** Thread name prefix of the housekeeping scheduler. */
+    public static final String HOUSEKEEPING_PREFIX = "sse-housekeeping-";
+
+    /** Thread name prefix of the writers. */
+    public static final String WRITER_PREFIX = "sse-writer-";
+
+    /** Thread name prefix of the blocking-I/O threads. */
+    public static final String BLOCKING_IO_PREFIX = "sse-io-";
+
+    /**
+     * The writers' pool: one thread per core (at least two), daemon, idle threads time out.
+     * @return a new pool
+     */
+    public static ThreadPoolExecutor writerPool() {
+        ThreadPoolExecutor writers = new ThreadPoolExecutor(writerThreads(), writerThreads(), 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads(WRITER_PREFIX));
+        writers.allowCoreThreadTimeOut(true);
+        return writers;
+    }
+
+    /**
+     * How many writer threads: one per core, at least two.
+     * @return the count
+     */
+    public static int writerThreads() {
+        return Math.max(2, Runtime.getRuntime().availableProcessors());
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
@@ -60,25 +114,26 @@ final class StreamExecutors {
     }
 
     /**
-     * Timers waiting to fire, the housekeeping tick included.
-     * @return how many
+     * Timers waiting to fire, the housekeeping tick included (for tests).
+     * @return how many, or -1 when the scheduler does not tell
      */
     int scheduledTasks() {
-        return this.scheduler.getQueue().size();
+        return (this.scheduler instanceof ScheduledThreadPoolExecutor pool) ? pool.getQueue().size() : -1;
     }
 
-    ThreadPoolExecutor writers() {
+    Executor writers() {
         return this.writers;
     }
 
-    ExecutorService blockingIo() {
+    Executor blockingIo() {
         return this.blockingIo;
     }
 
     void shutdown() {
-        this.scheduler.shutdownNow();
-        this.writers.shutdown();
-        this.blockingIo.shutdown();
+        if (this.owned) {
+            this.scheduler.shutdownNow();
+            ((ExecutorService) this.writers).shutdown();
+            ((ExecutorService) this.blockingIo).shutdown();
+        }
     }
-
 }

@@ -1,8 +1,10 @@
 package dev.sse.stream;
 
 /**
- * Told what happens to streams; metrics listen here. Calls come on the thread that does the
- * work (a request thread, a callback's thread, the I/O executor) and must be fast. Internal.
+ * Told what happens to streams: an SPI, and how the meters learn of them. Define a bean of this
+ * type to be told too. Calls come on the thread that does the work (a request thread, a
+ * callback's thread, a writer thread) and must be fast; a listener that throws is logged and
+ * skipped, never keeping a stream open or another listener uninformed.
  */
 public interface StreamListener {
 
@@ -22,10 +24,13 @@ public interface StreamListener {
     }
 
     /**
-     * An async stream was refused with 503 before it opened.
+     * A stream was refused before it opened (503 or 429): it is not counted as closed.
      * @param stream the stream that never opened
+     * @param reason {@code capacity} (no thread for its async callback), {@code shutdown} (the
+     * application is stopping), {@code limit} (a connection limit) or {@code client-limit} (the
+     * client's own limit)
      */
-    default void rejected(SseStreamInfo stream) {
+    default void rejected(SseStreamInfo stream, String reason) {
     }
 
     /**

@@ -39,6 +39,10 @@ final class StreamRegistry {
 
     private volatile boolean stopped;
 
+    private final AtomicInteger runningSync = new AtomicInteger();
+
+    private final AtomicInteger runningAsync = new AtomicInteger();
+
     StreamRegistry(List<StreamListener> listeners) {
         this.listeners = List.copyOf(listeners);
     }
@@ -66,8 +70,8 @@ final class StreamRegistry {
         }
     }
 
-    void rejected(SseStreamInfo stream) {
-        tell((listener) -> listener.rejected(stream));
+    void rejected(SseStreamInfo stream, String reason) {
+        tell((listener) -> listener.rejected(stream, reason));
     }
 
     void sent(SseStreamInfo stream, boolean event, long bytes) {
@@ -132,6 +136,19 @@ final class StreamRegistry {
      */
     int drainingCount() {
         return this.draining.size();
+    }
+
+    /** A callback starts running (sync on a request thread, async on the executor). */
+    void callbackStarted(boolean async) {
+        (async ? this.runningAsync : this.runningSync).incrementAndGet();
+    }
+
+    void callbackEnded(boolean async) {
+        (async ? this.runningAsync : this.runningSync).decrementAndGet();
+    }
+
+    int runningCallbacks(boolean async) {
+        return (async ? this.runningAsync : this.runningSync).get();
     }
 
     Collection<AbstractStream> streams() {

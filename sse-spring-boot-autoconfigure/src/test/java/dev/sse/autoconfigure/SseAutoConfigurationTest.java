@@ -1,13 +1,19 @@
 package dev.sse.autoconfigure;
 
+import java.util.concurrent.Executor;
+
 import dev.sse.SseCallback;
 import dev.sse.SseOptions;
 import dev.sse.SseService;
+import dev.sse.stream.DataConverter;
 import dev.sse.stream.DefaultSseService;
+import dev.sse.stream.JacksonDataConverter;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -19,6 +25,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class SseAutoConfigurationTest {
 
@@ -35,6 +42,95 @@ class SseAutoConfigurationTest {
                 .isInstanceOf(SimpleAsyncTaskExecutor.class);
             assertThat(context).hasSingleBean(WebMvcConfigurer.class);
         });
+    }
+
+    @Test
+    void bootsTaskExecutorStaysAndByTypeInjectionFindsItAloneWhateverTheOrder() {
+        new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SseAutoConfiguration.class, JacksonAutoConfiguration.class,
+                    TaskExecutionAutoConfiguration.class))
+            .run((context) -> {
+                assertThat(context).hasBean("applicationTaskExecutor").hasBean("sseTaskExecutor");
+                Object boots = context.getBean("applicationTaskExecutor");
+                assertThat(context.getBeanProvider(TaskExecutor.class).getIfUnique()).isSameAs(boots);
+                assertThat(context.getBeanProvider(Executor.class).getIfUnique()).isSameAs(boots);
+                assertThat(context.getBean(TaskExecutor.class)).isSameAs(boots);
+            });
+    }
+
+    @Test
+    void theStartersOwnPoolsAreBeansButNeverCandidatesForInjection() {
+        this.runner.run((context) -> {
+            assertThat(context).hasBean("sseHousekeepingScheduler").hasBean("sseWriterExecutor")
+                .hasBean("sseBlockingIoExecutor");
+            // Without Boot's task execution there is no default candidate at all: none of ours is one.
+            assertThat(context.getBeanProvider(TaskExecutor.class).getIfUnique()).isNull();
+            assertThat(context.getBeanProvider(Executor.class).getIfUnique()).isNull();
+        });
+    }
+
+    @Test
+    void sseEnabledFalseTurnsTheWholeStarterOff() {
+        this.runner.withPropertyValues("sse.enabled=false").run((context) -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(SseService.class).doesNotHaveBean("sseTaskExecutor")
+                .doesNotHaveBean(WebMvcConfigurer.class).doesNotHaveBean("sseWriterExecutor");
+        });
+    }
+
+    @Test
+    void withoutJacksonDataMustBeTextAndTheServiceStillStarts() {
+        this.runner.withClassLoader(new FilteredClassLoader("tools.jackson")).run((context) -> {
+            assertThat(context).hasSingleBean(SseService.class).hasSingleBean(DataConverter.class);
+            DataConverter converter = context.getBean(DataConverter.class);
+            assertThat(converter).isNotInstanceOf(JacksonDataConverter.class);
+            assertThat(converter.toText(42)).isEqualTo("42");
+            assertThatIllegalArgumentException().isThrownBy(() -> converter.toText(java.util.Map.of("k", 1)))
+                .withMessageContaining("no Jackson 3 JsonMapper");
+        });
+    }
+
+    @Test
+    void withoutMicrometerThereAreNoMetersAndNothingFails() {
+        new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SseAutoConfiguration.class,
+                    SseMetricsAutoConfiguration.class))
+            .withClassLoader(new FilteredClassLoader("io.micrometer.core"))
+            .run((context) -> assertThat(context).hasNotFailed().hasSingleBean(SseService.class)
+                .doesNotHaveBean("sseMetrics"));
+    }
+
+    @Test
+    void anApplicationWithoutActuatorSkipsTheEndpointBeforeLoadingIt() throws Exception {
+        // Spring Boot reads this metadata to skip an auto-configuration whose classes are missing
+        // without loading it (loading it would need Actuator's own condition classes).
+        java.util.Properties metadata = new java.util.Properties();
+        try (var in = getClass().getResourceAsStream("/META-INF/spring-autoconfigure-metadata.properties")) {
+            assertThat(in).isNotNull();
+            metadata.load(in);
+        }
+        assertThat(metadata.getProperty("dev.sse.autoconfigure.SseEndpointAutoConfiguration.ConditionalOnClass"))
+            .isEqualTo("org.springframework.boot.actuate.endpoint.annotation.Endpoint");
+        assertThat(metadata.getProperty("dev.sse.autoconfigure.SseMetricsAutoConfiguration.ConditionalOnClass"))
+            .contains("io.micrometer.core.instrument.MeterRegistry");
+    }
+
+    @Test
+    void withoutSpringSecurityOrContextPropagationAsyncCallbacksStillGetTheMdc() {
+        this.runner.withClassLoader(new FilteredClassLoader("org.springframework.security", "io.micrometer.context"))
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                TaskExecutor executor = context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME,
+                        TaskExecutor.class);
+                java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+                org.slf4j.MDC.put("requestId", "r-7");
+                try {
+                    executor.execute(() -> seen.complete(org.slf4j.MDC.get("requestId")));
+                }
+                finally {
+                    org.slf4j.MDC.remove("requestId");
+                }
+                assertThat(seen.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("r-7");
+            });
     }
 
     @Test

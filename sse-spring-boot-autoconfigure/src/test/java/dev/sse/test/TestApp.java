@@ -92,9 +92,12 @@ public class TestApp {
 
         private final Signals signals;
 
-        Streams(SseService sse, Signals signals) {
+        private final io.micrometer.observation.ObservationRegistry observations;
+
+        Streams(SseService sse, Signals signals, io.micrometer.observation.ObservationRegistry observations) {
             this.sse = sse;
             this.signals = signals;
+            this.observations = observations;
         }
 
         @GetMapping("/ping")
@@ -277,6 +280,37 @@ public class TestApp {
             return emitter;
         }
 
+        /** A reactive source forwarded to the stream, its demand recorded. */
+        @GetMapping("/flux")
+        SseEmitter flux(@RequestParam int n) {
+            return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+                reactor.core.publisher.Flux<String> source = reactor.core.publisher.Flux.range(0, n)
+                    .map((i) -> "t" + i)
+                    .doOnRequest((r) -> this.signals.counter("flux.max-request")
+                        .accumulateAndGet((int) Math.min(r, Integer.MAX_VALUE), Math::max));
+                this.signals.fire("flux.completed", dev.sse.SsePublishers.forward(source, stream, "token"));
+            });
+        }
+
+        /** A source that never ends: only the client leaving stops it. */
+        @GetMapping("/flux/forever")
+        SseEmitter fluxForever() {
+            return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+                reactor.core.publisher.Flux<Long> source = reactor.core.publisher.Flux
+                    .interval(Duration.ofMillis(20))
+                    .doOnCancel(() -> this.signals.fire("flux.cancelled"));
+                this.signals.fire("flux.forever-returned", dev.sse.SsePublishers.forward(source, stream, "tick"));
+            });
+        }
+
+        @GetMapping("/flux/failing")
+        SseEmitter fluxFailing() {
+            return this.sse.stream(SseOptions.defaults().async(true), (stream) -> dev.sse.SsePublishers.forward(
+                    reactor.core.publisher.Flux.concat(reactor.core.publisher.Flux.just("a"),
+                            reactor.core.publisher.Flux.error(new IllegalStateException("source failed"))),
+                    stream, null));
+        }
+
         @GetMapping("/comment")
         SseEmitter comment() {
             return this.sse.stream((stream) -> {
@@ -415,11 +449,15 @@ public class TestApp {
             MDC.put("requestId", "req-42");
             SecurityContextHolder.getContext().setAuthentication(new TestingAuthenticationToken("alice", "pw", "USER"));
             try {
+                io.micrometer.observation.Observation request = this.observations.getCurrentObservation();
                 return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
                     var auth = SecurityContextHolder.getContext().getAuthentication();
+                    var current = this.observations.getCurrentObservation();
                     stream.send(Map.of("mdc", String.valueOf(MDC.get("requestId")), "user",
                             (auth != null) ? auth.getName() : "none", "thread", Thread.currentThread().getName(),
-                            "virtual", isVirtual(Thread.currentThread())), "context");
+                            "virtual", isVirtual(Thread.currentThread()), "observation",
+                            (current != null) ? current.getContext().getName() : "none", "sameObservation",
+                            current != null && current == request), "context");
                 });
             }
             finally {
