@@ -15,15 +15,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The error event's name and message are the application's to configure. */
 @SpringBootTest(classes = TestApp.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = { "sse.error.include-message=always", "sse.error.event-name=failure" })
+		properties = { "sse.error.include-message=always", "sse.error.event-name=failure" })
 class ErrorMessageTest extends ServerTestSupport {
 
-    @Test
-    void theMessageIsIncludedWhenConfiguredAsValidJson() throws Exception {
-        try (EventClient client = EventClient.connect(this.port, "/fail")) {
-            List<Event> events = client.awaitClosed(WAIT);
-            assertThat(events).last().isEqualTo(new Event("failure",
-                    "{\"error\":\"Internal Server Error\",\"message\":\"secret detail \\\"quoted\\\"\\nline two\"}", null));
-        }
-    }
+	@Test
+	void theMessageIsIncludedWhenConfiguredAsValidJson() throws Exception {
+		try (EventClient client = EventClient.connect(this.port, "/fail")) {
+			List<Event> events = client.awaitClosed(WAIT);
+			assertThat(events).last()
+				.isEqualTo(new Event("failure",
+						"{\"error\":\"Internal Server Error\",\"message\":\"secret detail \\\"quoted\\\"\\nline two\"}",
+						null));
+		}
+	}
+
 }

@@ -28,80 +28,85 @@ import org.springframework.web.bind.annotation.RestController;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A whole Spring Boot application with the starter in it: its own executor, {@code @Async},
- * Spring MVC's async handlers and by-type injection are exactly what they would be without it.
+ * A whole Spring Boot application with the starter in it: its own executor,
+ * {@code @Async}, Spring MVC's async handlers and by-type injection are exactly what they
+ * would be without it.
  */
 @SpringBootTest(classes = { TestApp.class, HostAppTest.Host.class }, webEnvironment = WebEnvironment.RANDOM_PORT)
 class HostAppTest extends ServerTestSupport {
 
-    @TestConfiguration(proxyBeanMethods = false)
-    @EnableAsync
-    static class Host {
+	@TestConfiguration(proxyBeanMethods = false)
+	@EnableAsync
+	static class Host {
 
-        @Bean
-        AsyncWork asyncWork() {
-            return new AsyncWork();
-        }
+		@Bean
+		AsyncWork asyncWork() {
+			return new AsyncWork();
+		}
 
-        @Bean
-        CallableController callableController() {
-            return new CallableController();
-        }
+		@Bean
+		CallableController callableController() {
+			return new CallableController();
+		}
 
-        @Bean
-        ExecutorUser executorUser(Executor executor, TaskExecutor taskExecutor) {
-            return new ExecutorUser(executor, taskExecutor);
-        }
-    }
+		@Bean
+		ExecutorUser executorUser(Executor executor, TaskExecutor taskExecutor) {
+			return new ExecutorUser(executor, taskExecutor);
+		}
 
-    static class AsyncWork {
+	}
 
-        @Async
-        public CompletableFuture<String> whereAmI() {
-            return CompletableFuture.completedFuture(Thread.currentThread().getName());
-        }
-    }
+	static class AsyncWork {
 
-    @RestController
-    static class CallableController {
+		@Async
+		public CompletableFuture<String> whereAmI() {
+			return CompletableFuture.completedFuture(Thread.currentThread().getName());
+		}
 
-        @GetMapping("/callable")
-        Callable<String> callable() {
-            return () -> Thread.currentThread().getName();
-        }
-    }
+	}
 
-    record ExecutorUser(Executor executor, TaskExecutor taskExecutor) {
-    }
+	@RestController
+	static class CallableController {
 
-    @Autowired
-    private ApplicationContext context;
+		@GetMapping("/callable")
+		Callable<String> callable() {
+			return () -> Thread.currentThread().getName();
+		}
 
-    @Autowired
-    private AsyncWork asyncWork;
+	}
 
-    @Autowired
-    private ExecutorUser executorUser;
+	record ExecutorUser(Executor executor, TaskExecutor taskExecutor) {
+	}
 
-    @Test
-    void bootsApplicationTaskExecutorIsThereAndTheOnlyOneInjectedByType() {
-        Object boots = this.context.getBean("applicationTaskExecutor");
-        assertThat(this.executorUser.executor()).isSameAs(boots);
-        assertThat(this.executorUser.taskExecutor()).isSameAs(boots);
-        assertThat(this.context.getBean("sseTaskExecutor")).isNotSameAs(boots);
-    }
+	@Autowired
+	private ApplicationContext context;
 
-    @Test
-    void asyncMethodsRunOnBootsExecutor() throws Exception {
-        assertThat(this.asyncWork.whereAmI().get(10, TimeUnit.SECONDS)).startsWith("task-");
-    }
+	@Autowired
+	private AsyncWork asyncWork;
 
-    @Test
-    void springMvcCallablesRunOnBootsExecutor() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/callable")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).startsWith("task-");
-    }
+	@Autowired
+	private ExecutorUser executorUser;
+
+	@Test
+	void bootsApplicationTaskExecutorIsThereAndTheOnlyOneInjectedByType() {
+		Object boots = this.context.getBean("applicationTaskExecutor");
+		assertThat(this.executorUser.executor()).isSameAs(boots);
+		assertThat(this.executorUser.taskExecutor()).isSameAs(boots);
+		assertThat(this.context.getBean("sseTaskExecutor")).isNotSameAs(boots);
+	}
+
+	@Test
+	void asyncMethodsRunOnBootsExecutor() throws Exception {
+		assertThat(this.asyncWork.whereAmI().get(10, TimeUnit.SECONDS)).startsWith("task-");
+	}
+
+	@Test
+	void springMvcCallablesRunOnBootsExecutor() throws Exception {
+		HttpResponse<String> response = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/callable")).build(),
+					HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.body()).startsWith("task-");
+	}
+
 }

@@ -23,59 +23,64 @@ import org.springframework.core.annotation.Order;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A stream listener that throws never keeps a stream registered, nor the other listeners uninformed. */
+/**
+ * A stream listener that throws never keeps a stream registered, nor the other listeners
+ * uninformed.
+ */
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(classes = { TestApp.class, ListenerFailureTest.Throwing.class },
-        webEnvironment = WebEnvironment.RANDOM_PORT)
+		webEnvironment = WebEnvironment.RANDOM_PORT)
 class ListenerFailureTest extends ServerTestSupport {
 
-    @TestConfiguration(proxyBeanMethods = false)
-    static class Throwing {
+	@TestConfiguration(proxyBeanMethods = false)
+	static class Throwing {
 
-        @Bean
-        @Order(-1)
-        StreamListener throwingListener() {
-            return new StreamListener() {
-                @Override
-                public void opened(SseStreamInfo stream) {
-                    throw new IllegalStateException("listener broken on open");
-                }
+		@Bean
+		@Order(-1)
+		StreamListener throwingListener() {
+			return new StreamListener() {
+				@Override
+				public void opened(SseStreamInfo stream) {
+					throw new IllegalStateException("listener broken on open");
+				}
 
-                @Override
-                public void closed(SseStreamInfo stream, CloseReason reason) {
-                    throw new IllegalStateException("listener broken on close");
-                }
+				@Override
+				public void closed(SseStreamInfo stream, CloseReason reason) {
+					throw new IllegalStateException("listener broken on close");
+				}
 
-                @Override
-                public void sent(SseStreamInfo stream, boolean event, long bytes) {
-                    throw new IllegalStateException("listener broken on send");
-                }
+				@Override
+				public void sent(SseStreamInfo stream, boolean event, long bytes) {
+					throw new IllegalStateException("listener broken on send");
+				}
 
-                @Override
-                public String toString() {
-                    return "throwingListener";
-                }
-            };
-        }
-    }
+				@Override
+				public String toString() {
+					return "throwingListener";
+				}
+			};
+		}
 
-    @Autowired
-    private DefaultSseService service;
+	}
 
-    @Autowired
-    private MeterRegistry registry;
+	@Autowired
+	private DefaultSseService service;
 
-    @Test
-    void streamsStillOpenSendAndCloseAndTheMetersStillCount(CapturedOutput output) throws Exception {
-        for (int i = 0; i < 3; i++) {
-            try (EventClient client = EventClient.connect(this.port, "/basic")) {
-                assertThat(client.awaitClosed(WAIT)).hasSize(5);
-            }
-        }
-        await().atMost(WAIT).until(() -> this.service.openStreams() == 0);
-        await().atMost(WAIT).until(() -> this.registry.get("sse.connections.closed").tags("uri", "/basic")
-            .counter().count() == 3);
-        assertThat(this.registry.get("sse.events.sent").tags("uri", "/basic").counter().count()).isEqualTo(15);
-        assertThat(output.getOut().split("SSE stream listener throwingListener failed", -1)).hasSize(2);
-    }
+	@Autowired
+	private MeterRegistry registry;
+
+	@Test
+	void streamsStillOpenSendAndCloseAndTheMetersStillCount(CapturedOutput output) throws Exception {
+		for (int i = 0; i < 3; i++) {
+			try (EventClient client = EventClient.connect(this.port, "/basic")) {
+				assertThat(client.awaitClosed(WAIT)).hasSize(5);
+			}
+		}
+		await().atMost(WAIT).until(() -> this.service.openStreams() == 0);
+		await().atMost(WAIT)
+			.until(() -> this.registry.get("sse.connections.closed").tags("uri", "/basic").counter().count() == 3);
+		assertThat(this.registry.get("sse.events.sent").tags("uri", "/basic").counter().count()).isEqualTo(15);
+		assertThat(output.getOut().split("SSE stream listener throwingListener failed", -1)).hasSize(2);
+	}
+
 }

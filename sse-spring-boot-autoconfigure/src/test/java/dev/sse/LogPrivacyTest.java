@@ -14,19 +14,23 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** EventSource clients put their access token in the query string: it never reaches a log line. */
+/**
+ * EventSource clients put their access token in the query string: it never reaches a log
+ * line.
+ */
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(classes = TestApp.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = "logging.level.dev.sse=DEBUG")
+		properties = "logging.level.dev.sse=DEBUG")
 class LogPrivacyTest extends ServerTestSupport {
 
-    @Test
-    void theQueryStringIsNeverLogged(CapturedOutput output) throws Exception {
-        try (EventClient client = EventClient.connect(this.port, "/fail?access_token=s3cr3t-t0ken")) {
-            client.awaitClosed(WAIT);
-        }
-        await().atMost(WAIT).until(() -> output.getOut().contains("SSE callback of GET /fail failed"));
-        await().atMost(WAIT).until(() -> output.getOut().contains("SSE stream GET /fail ended (error)"));
-        assertThat(output.getAll()).doesNotContain("s3cr3t-t0ken");
-    }
+	@Test
+	void theQueryStringIsNeverLogged(CapturedOutput output) throws Exception {
+		try (EventClient client = EventClient.connect(this.port, "/fail?access_token=s3cr3t-t0ken")) {
+			client.awaitClosed(WAIT);
+		}
+		await().atMost(WAIT).until(() -> output.getOut().contains("SSE callback of GET /fail failed"));
+		await().atMost(WAIT).until(() -> output.getOut().contains("SSE stream GET /fail ended (error)"));
+		assertThat(output.getAll()).doesNotContain("s3cr3t-t0ken");
+	}
+
 }

@@ -17,19 +17,23 @@ import org.springframework.context.ApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Like every Actuator endpoint, sse is not exposed over the web unless the application says so. */
+/**
+ * Like every Actuator endpoint, sse is not exposed over the web unless the application
+ * says so.
+ */
 @SpringBootTest(classes = TestApp.class, webEnvironment = WebEnvironment.RANDOM_PORT)
 class SseEndpointExposureTest extends ServerTestSupport {
 
-    @Autowired
-    private ApplicationContext context;
+	@Autowired
+	private ApplicationContext context;
 
-    @Test
-    void notExposedByDefault() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/actuator/sse")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(404);
-        assertThat(this.context.getBeanNamesForType(SseEndpoint.class)).isEmpty();
-    }
+	@Test
+	void notExposedByDefault() throws Exception {
+		HttpResponse<String> response = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/actuator/sse")).build(),
+					HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(404);
+		assertThat(this.context.getBeanNamesForType(SseEndpoint.class)).isEmpty();
+	}
+
 }

@@ -22,220 +22,234 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * One server with the same endpoints twice: {@code /plain/*} written the usual way with a bare
- * {@link SseEmitter}, {@code /starter/*} with {@link SseService}. The load driver measures both
- * in the same run.
+ * One server with the same endpoints twice: {@code /plain/*} written the usual way with a
+ * bare {@link SseEmitter}, {@code /starter/*} with {@link SseService}. The load driver
+ * measures both in the same run.
  */
 @SpringBootApplication
 @RestController
 public class BenchServer {
 
-    private final SseService sse;
+	private final SseService sse;
 
-    private final DefaultSseService service;
+	private final DefaultSseService service;
 
-    /** How a hand-rolled SseEmitter app typically runs its producers: a thread per stream. */
-    private final ExecutorService plainExecutor = newThreadPerTask();
+	/**
+	 * How a hand-rolled SseEmitter app typically runs its producers: a thread per stream.
+	 */
+	private final ExecutorService plainExecutor = newThreadPerTask();
 
-    private final Set<SseEmitter> plainOpen = ConcurrentHashMap.newKeySet();
+	private final Set<SseEmitter> plainOpen = ConcurrentHashMap.newKeySet();
 
-    public BenchServer(SseService sse, DefaultSseService service) {
-        this.sse = sse;
-        this.service = service;
-    }
+	public BenchServer(SseService sse, DefaultSseService service) {
+		this.sse = sse;
+		this.service = service;
+	}
 
-    public static void main(String[] args) {
-        SpringApplication.run(BenchServer.class, args);
-    }
+	public static void main(String[] args) {
+		SpringApplication.run(BenchServer.class, args);
+	}
 
-    private static ExecutorService newThreadPerTask() {
-        try {
-            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-        }
-        catch (ReflectiveOperationException ex) {
-            return Executors.newCachedThreadPool();
-        }
-    }
+	private static ExecutorService newThreadPerTask() {
+		try {
+			return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+		}
+		catch (ReflectiveOperationException ex) {
+			return Executors.newCachedThreadPool();
+		}
+	}
 
-    private SseEmitter trackedPlain() {
-        SseEmitter emitter = new SseEmitter(0L);
-        this.plainOpen.add(emitter);
-        emitter.onCompletion(() -> this.plainOpen.remove(emitter));
-        emitter.onError((ex) -> this.plainOpen.remove(emitter));
-        return emitter;
-    }
+	private SseEmitter trackedPlain() {
+		SseEmitter emitter = new SseEmitter(0L);
+		this.plainOpen.add(emitter);
+		emitter.onCompletion(() -> this.plainOpen.remove(emitter));
+		emitter.onError((ex) -> this.plainOpen.remove(emitter));
+		return emitter;
+	}
 
-    // ---- tokens: one stream sends n small events as fast as it can ----
+	// ---- tokens: one stream sends n small events as fast as it can ----
 
-    @GetMapping("/plain/tokens")
-    SseEmitter plainTokens(@RequestParam int n) {
-        SseEmitter emitter = trackedPlain();
-        this.plainExecutor.execute(() -> {
-            try {
-                for (int i = 0; i < n; i++) {
-                    emitter.send(SseEmitter.event().name("token").data("tok" + i));
-                }
-                emitter.complete();
-            }
-            catch (Exception ex) {
-                emitter.completeWithError(ex);
-            }
-        });
-        return emitter;
-    }
+	@GetMapping("/plain/tokens")
+	SseEmitter plainTokens(@RequestParam int n) {
+		SseEmitter emitter = trackedPlain();
+		this.plainExecutor.execute(() -> {
+			try {
+				for (int i = 0; i < n; i++) {
+					emitter.send(SseEmitter.event().name("token").data("tok" + i));
+				}
+				emitter.complete();
+			}
+			catch (Exception ex) {
+				emitter.completeWithError(ex);
+			}
+		});
+		return emitter;
+	}
 
-    @GetMapping("/starter/tokens")
-    SseEmitter starterTokens(@RequestParam int n) {
-        return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
-            for (int i = 0; i < n; i++) {
-                if (!stream.send("tok" + i, "token")) {
-                    return;
-                }
-            }
-        });
-    }
+	@GetMapping("/starter/tokens")
+	SseEmitter starterTokens(@RequestParam int n) {
+		return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+			for (int i = 0; i < n; i++) {
+				if (!stream.send("tok" + i, "token")) {
+					return;
+				}
+			}
+		});
+	}
 
-    // ---- broadcast: one loader publishes n small events to every subscriber ----
+	// ---- broadcast: one loader publishes n small events to every subscriber ----
 
-    private final Set<SseEmitter> plainSubscribers = ConcurrentHashMap.newKeySet();
+	private final Set<SseEmitter> plainSubscribers = ConcurrentHashMap.newKeySet();
 
-    @GetMapping("/plain/subscribe")
-    SseEmitter plainSubscribe() {
-        SseEmitter emitter = trackedPlain();
-        this.plainSubscribers.add(emitter);
-        emitter.onCompletion(() -> this.plainSubscribers.remove(emitter));
-        emitter.onError((ex) -> this.plainSubscribers.remove(emitter));
-        return emitter;
-    }
+	@GetMapping("/plain/subscribe")
+	SseEmitter plainSubscribe() {
+		SseEmitter emitter = trackedPlain();
+		this.plainSubscribers.add(emitter);
+		emitter.onCompletion(() -> this.plainSubscribers.remove(emitter));
+		emitter.onError((ex) -> this.plainSubscribers.remove(emitter));
+		return emitter;
+	}
 
-    /** The usual hand-rolled broadcast: a loop over the emitters, each send a blocking write. */
-    @PostMapping("/plain/broadcast")
-    Map<String, Object> plainBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis)
-            throws InterruptedException {
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            pace(start, i, intervalMillis);
-            String data = payload(i);
-            for (SseEmitter emitter : this.plainSubscribers) {
-                try {
-                    emitter.send(SseEmitter.event().data(data));
-                }
-                catch (Exception ex) {
-                    this.plainSubscribers.remove(emitter);
-                    emitter.completeWithError(ex);
-                }
-            }
-        }
-        return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000);
-    }
+	/**
+	 * The usual hand-rolled broadcast: a loop over the emitters, each send a blocking
+	 * write.
+	 */
+	@PostMapping("/plain/broadcast")
+	Map<String, Object> plainBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis)
+			throws InterruptedException {
+		long start = System.nanoTime();
+		for (int i = 0; i < n; i++) {
+			pace(start, i, intervalMillis);
+			String data = payload(i);
+			for (SseEmitter emitter : this.plainSubscribers) {
+				try {
+					emitter.send(SseEmitter.event().data(data));
+				}
+				catch (Exception ex) {
+					this.plainSubscribers.remove(emitter);
+					emitter.completeWithError(ex);
+				}
+			}
+		}
+		return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000);
+	}
 
-    @GetMapping("/starter/subscribe")
-    SseEmitter starterSubscribe() {
-        return this.sse.subscribe("bench");
-    }
+	@GetMapping("/starter/subscribe")
+	SseEmitter starterSubscribe() {
+		return this.sse.subscribe("bench");
+	}
 
-    @PostMapping("/starter/broadcast")
-    Map<String, Object> starterBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis)
-            throws InterruptedException {
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            pace(start, i, intervalMillis);
-            this.sse.publish("bench", payload(i));
-        }
-        return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000);
-    }
+	@PostMapping("/starter/broadcast")
+	Map<String, Object> starterBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis)
+			throws InterruptedException {
+		long start = System.nanoTime();
+		for (int i = 0; i < n; i++) {
+			pace(start, i, intervalMillis);
+			this.sse.publish("bench", payload(i));
+		}
+		return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000);
+	}
 
-    /** A fixed publication rate: event i goes out at start + i * interval, or at once when behind. */
-    private static void pace(long start, int i, long intervalMillis) throws InterruptedException {
-        long due = start + i * intervalMillis * 1_000_000L;
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait);
-        }
-    }
+	/**
+	 * A fixed publication rate: event i goes out at start + i * interval, or at once when
+	 * behind.
+	 */
+	private static void pace(long start, int i, long intervalMillis) throws InterruptedException {
+		long due = start + i * intervalMillis * 1_000_000L;
+		long wait = due - System.nanoTime();
+		if (wait > 0) {
+			TimeUnit.NANOSECONDS.sleep(wait);
+		}
+	}
 
-    /** 64 bytes: the wall-clock time of publication (for latency), a sequence number, padding. */
-    private static String payload(int i) {
-        String head = System.currentTimeMillis() + ":" + i + ":";
-        return head + "x".repeat(Math.max(0, 64 - head.length()));
-    }
+	/**
+	 * 64 bytes: the wall-clock time of publication (for latency), a sequence number,
+	 * padding.
+	 */
+	private static String payload(int i) {
+		String head = System.currentTimeMillis() + ":" + i + ":";
+		return head + "x".repeat(Math.max(0, 64 - head.length()));
+	}
 
-    // ---- delayed: the first event comes after ms milliseconds (time to first byte) ----
+	// ---- delayed: the first event comes after ms milliseconds (time to first byte) ----
 
-    @GetMapping("/plain/delayed")
-    SseEmitter plainDelayed(@RequestParam long ms) {
-        SseEmitter emitter = trackedPlain();
-        this.plainExecutor.execute(() -> {
-            try {
-                TimeUnit.MILLISECONDS.sleep(ms);
-                emitter.send(SseEmitter.event().data("first"));
-                emitter.complete();
-            }
-            catch (Exception ex) {
-                emitter.completeWithError(ex);
-            }
-        });
-        return emitter;
-    }
+	@GetMapping("/plain/delayed")
+	SseEmitter plainDelayed(@RequestParam long ms) {
+		SseEmitter emitter = trackedPlain();
+		this.plainExecutor.execute(() -> {
+			try {
+				TimeUnit.MILLISECONDS.sleep(ms);
+				emitter.send(SseEmitter.event().data("first"));
+				emitter.complete();
+			}
+			catch (Exception ex) {
+				emitter.completeWithError(ex);
+			}
+		});
+		return emitter;
+	}
 
-    @GetMapping("/starter/delayed")
-    SseEmitter starterDelayed(@RequestParam long ms) {
-        return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
-            TimeUnit.MILLISECONDS.sleep(ms);
-            stream.send("first");
-        });
-    }
+	@GetMapping("/starter/delayed")
+	SseEmitter starterDelayed(@RequestParam long ms) {
+		return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+			TimeUnit.MILLISECONDS.sleep(ms);
+			stream.send("first");
+		});
+	}
 
-    // ---- idle: open streams that send nothing until released ----
+	// ---- idle: open streams that send nothing until released ----
 
-    @GetMapping("/plain/idle")
-    SseEmitter plainIdle() {
-        return trackedPlain();
-    }
+	@GetMapping("/plain/idle")
+	SseEmitter plainIdle() {
+		return trackedPlain();
+	}
 
-    /** Latches of the idle starter streams: one each, so thousands of waiting callbacks never share a wait queue. */
-    private final Set<CountDownLatch> idleLatches = ConcurrentHashMap.newKeySet();
+	/**
+	 * Latches of the idle starter streams: one each, so thousands of waiting callbacks
+	 * never share a wait queue.
+	 */
+	private final Set<CountDownLatch> idleLatches = ConcurrentHashMap.newKeySet();
 
-    @GetMapping("/starter/idle")
-    SseEmitter starterIdle() {
-        return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
-            CountDownLatch mine = new CountDownLatch(1);
-            this.idleLatches.add(mine);
-            try {
-                while (!stream.isClosed() && !mine.await(200, TimeUnit.MILLISECONDS)) {
-                    // wait for the release or the client to leave
-                }
-            }
-            finally {
-                this.idleLatches.remove(mine);
-            }
-        });
-    }
+	@GetMapping("/starter/idle")
+	SseEmitter starterIdle() {
+		return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+			CountDownLatch mine = new CountDownLatch(1);
+			this.idleLatches.add(mine);
+			try {
+				while (!stream.isClosed() && !mine.await(200, TimeUnit.MILLISECONDS)) {
+					// wait for the release or the client to leave
+				}
+			}
+			finally {
+				this.idleLatches.remove(mine);
+			}
+		});
+	}
 
-    @PostMapping("/bench/release")
-    Map<String, Object> releaseIdle() {
-        this.idleLatches.forEach(CountDownLatch::countDown);
-        for (SseEmitter emitter : Set.copyOf(this.plainOpen)) {
-            emitter.complete();
-        }
-        this.plainSubscribers.clear();
-        return state();
-    }
+	@PostMapping("/bench/release")
+	Map<String, Object> releaseIdle() {
+		this.idleLatches.forEach(CountDownLatch::countDown);
+		for (SseEmitter emitter : Set.copyOf(this.plainOpen)) {
+			emitter.complete();
+		}
+		this.plainSubscribers.clear();
+		return state();
+	}
 
-    @GetMapping("/bench/state")
-    Map<String, Object> state() {
-        return Map.of("plainOpen", this.plainOpen.size(), "starterOpen", this.service.openStreams(),
-                "plainSubscribers", this.plainSubscribers.size(),
-                "threads", ManagementFactory.getThreadMXBean().getThreadCount());
-    }
+	@GetMapping("/bench/state")
+	Map<String, Object> state() {
+		return Map.of("plainOpen", this.plainOpen.size(), "starterOpen", this.service.openStreams(), "plainSubscribers",
+				this.plainSubscribers.size(), "threads", ManagementFactory.getThreadMXBean().getThreadCount());
+	}
 
-    /** Heap in use after full collections, in bytes. */
-    @GetMapping("/bench/heap")
-    Map<String, Object> heap() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-        return Map.of("used", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-    }
+	/** Heap in use after full collections, in bytes. */
+	@GetMapping("/bench/heap")
+	Map<String, Object> heap() throws InterruptedException {
+		for (int i = 0; i < 3; i++) {
+			System.gc();
+			TimeUnit.MILLISECONDS.sleep(200);
+		}
+		return Map.of("used", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+	}
+
 }

@@ -23,424 +23,468 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Drives {@link BenchServer} from another process: many SSE connections on one NIO selector,
- * each decoding chunked HTTP and counting {@code data:} lines. Runs every scenario against
- * {@code /plain} and {@code /starter} in the same run and prints a Markdown table.
+ * Drives {@link BenchServer} from another process: many SSE connections on one NIO
+ * selector, each decoding chunked HTTP and counting {@code data:} lines. Runs every
+ * scenario against {@code /plain} and {@code /starter} in the same run and prints a
+ * Markdown table.
  *
- * <p>Usage: {@code LoadDriver <port> <results.md>}. Bounded in count and time; loopback only.
+ * <p>
+ * Usage: {@code LoadDriver <port> <results.md>}. Bounded in count and time; loopback
+ * only.
  */
 public final class LoadDriver {
 
-    private final int port;
+	private final int port;
 
-    private final HttpClient http = HttpClient.newHttpClient();
+	private final HttpClient http = HttpClient.newHttpClient();
 
-    private LoadDriver(int port) {
-        this.port = port;
-    }
+	private LoadDriver(int port) {
+		this.port = port;
+	}
 
-    public static void main(String[] args) throws Exception {
-        int port = Integer.parseInt(args[0]);
-        Path out = Path.of(args[1]);
-        LoadDriver driver = new LoadDriver(port);
-        StringBuilder md = new StringBuilder();
-        md.append("| scenario | plain `SseEmitter` | starter | \n|---|---|---|\n");
-        if (args.length > 2 && !args[2].equals("paced10k")) {
-            // ONLY: a few scenarios, e.g. "ttfb,burst1k,paced10k", starter and plain, for a quick comparison.
-            for (String name : args[2].split(",")) {
-                String result = switch (name) {
-                    case "ttfb" -> driver.ttfb("plain", 50, 500) + " | " + driver.ttfb("starter", 50, 500);
-                    case "tokens" -> driver.tokens("plain", 200, 5000) + " | " + driver.tokens("starter", 200, 5000);
-                    case "burst1k" -> driver.broadcast("plain", 1_000, 200, 0) + " | " + driver.broadcast("starter", 1_000, 200, 0);
-                    case "paced1k" -> driver.broadcast("plain", 1_000, 200, 50) + " | " + driver.broadcast("starter", 1_000, 200, 50);
-                    case "burst10k" -> driver.broadcast("starter", 10_000, 200, 0);
-                    case "paced10k" -> driver.broadcast("starter", 10_000, 200, 50);
-                    default -> throw new IllegalArgumentException(name);
-                };
-                System.out.println(name + ": " + result);
-                md.append(name).append(": ").append(result).append('\n');
-            }
-            Files.writeString(out, md.toString());
-            return;
-        }
-        if (args.length > 2 && args[2].equals("paced10k")) {
-            // A quick look at one scenario (e.g. under a profiler): the starter only, paced, 10,000 subscribers.
-            System.out.println(driver.broadcast("starter", 10_000, 200, 50));
-            return;
-        }
-        // Warm both paths up before measuring.
-        driver.tokens("plain", 50, 2000);
-        driver.tokens("starter", 50, 2000);
-        for (int round = 0; round < 1; round++) {
-            String[] ttfb = { driver.ttfb("plain", 50, 500), driver.ttfb("starter", 50, 500) };
-            md.append("| time to response headers, first event after 500 ms (median / max of 50) | ")
-                .append(ttfb[0]).append(" | ").append(ttfb[1]).append(" |\n");
-            String[] tokens = { driver.tokens("plain", 200, 5000), driver.tokens("starter", 200, 5000) };
-            md.append("| token streaming, 200 streams x 5,000 events, as fast as possible | ").append(tokens[0])
-                .append(" | ").append(tokens[1]).append(" |\n");
-            String[] idle = { driver.idleHeap("plain", "/plain/idle", 2000),
-                    driver.idleHeap("starter", "/starter/idle", 2000) };
-            md.append("| heap per idle stream (2,000 open; starter: async callback waiting) | ").append(idle[0])
-                .append(" | ").append(idle[1]).append(" |\n");
-            md.append("| heap per idle topic subscriber (2,000 open; `sse.subscribe`) | n/a | ")
-                .append(driver.idleHeap("starter", "/starter/subscribe", 2000)).append(" |\n");
-            String[] gone = { driver.disconnect("plain", 500), driver.disconnect("starter", 500) };
-            md.append("| 500 clients leave idle streams: still open on the server 12 s later | ").append(gone[0])
-                .append(" | ").append(gone[1]).append(" |\n");
-        }
-        for (int subscribers : new int[] { 1_000, 10_000 }) {
-            String[] fanout = { driver.broadcast("plain", subscribers, 200, 0),
-                    driver.broadcast("starter", subscribers, 200, 0) };
-            md.append(String.format(Locale.ROOT,
-                    "| broadcast burst: one loader, %,d subscribers, 200 events of 64 bytes at once | ", subscribers))
-                .append(fanout[0]).append(" | ").append(fanout[1]).append(" |\n");
-            String[] paced = { driver.broadcast("plain", subscribers, 200, 50),
-                    driver.broadcast("starter", subscribers, 200, 50) };
-            md.append(String.format(Locale.ROOT, "| broadcast paced: %,d subscribers, 200 events of 64 bytes, one every "
-                    + "50 ms (%,d deliveries/s offered) | ", subscribers, subscribers * 20))
-                .append(paced[0]).append(" | ").append(paced[1]).append(" |\n");
-        }
-        System.out.println(md);
-        Files.writeString(out, md.toString());
-    }
+	public static void main(String[] args) throws Exception {
+		int port = Integer.parseInt(args[0]);
+		Path out = Path.of(args[1]);
+		LoadDriver driver = new LoadDriver(port);
+		StringBuilder md = new StringBuilder();
+		md.append("| scenario | plain `SseEmitter` | starter | \n|---|---|---|\n");
+		if (args.length > 2 && !args[2].equals("paced10k")) {
+			// ONLY: a few scenarios, e.g. "ttfb,burst1k,paced10k", starter and plain, for
+			// a quick comparison.
+			for (String name : args[2].split(",")) {
+				String result = switch (name) {
+					case "ttfb" -> driver.ttfb("plain", 50, 500) + " | " + driver.ttfb("starter", 50, 500);
+					case "tokens" -> driver.tokens("plain", 200, 5000) + " | " + driver.tokens("starter", 200, 5000);
+					case "burst1k" ->
+						driver.broadcast("plain", 1_000, 200, 0) + " | " + driver.broadcast("starter", 1_000, 200, 0);
+					case "paced1k" ->
+						driver.broadcast("plain", 1_000, 200, 50) + " | " + driver.broadcast("starter", 1_000, 200, 50);
+					case "burst10k" -> driver.broadcast("starter", 10_000, 200, 0);
+					case "paced10k" -> driver.broadcast("starter", 10_000, 200, 50);
+					default -> throw new IllegalArgumentException(name);
+				};
+				System.out.println(name + ": " + result);
+				md.append(name).append(": ").append(result).append('\n');
+			}
+			Files.writeString(out, md.toString());
+			return;
+		}
+		if (args.length > 2 && args[2].equals("paced10k")) {
+			// A quick look at one scenario (e.g. under a profiler): the starter only,
+			// paced, 10,000 subscribers.
+			System.out.println(driver.broadcast("starter", 10_000, 200, 50));
+			return;
+		}
+		// Warm both paths up before measuring.
+		driver.tokens("plain", 50, 2000);
+		driver.tokens("starter", 50, 2000);
+		for (int round = 0; round < 1; round++) {
+			String[] ttfb = { driver.ttfb("plain", 50, 500), driver.ttfb("starter", 50, 500) };
+			md.append("| time to response headers, first event after 500 ms (median / max of 50) | ")
+				.append(ttfb[0])
+				.append(" | ")
+				.append(ttfb[1])
+				.append(" |\n");
+			String[] tokens = { driver.tokens("plain", 200, 5000), driver.tokens("starter", 200, 5000) };
+			md.append("| token streaming, 200 streams x 5,000 events, as fast as possible | ")
+				.append(tokens[0])
+				.append(" | ")
+				.append(tokens[1])
+				.append(" |\n");
+			String[] idle = { driver.idleHeap("plain", "/plain/idle", 2000),
+					driver.idleHeap("starter", "/starter/idle", 2000) };
+			md.append("| heap per idle stream (2,000 open; starter: async callback waiting) | ")
+				.append(idle[0])
+				.append(" | ")
+				.append(idle[1])
+				.append(" |\n");
+			md.append("| heap per idle topic subscriber (2,000 open; `sse.subscribe`) | n/a | ")
+				.append(driver.idleHeap("starter", "/starter/subscribe", 2000))
+				.append(" |\n");
+			String[] gone = { driver.disconnect("plain", 500), driver.disconnect("starter", 500) };
+			md.append("| 500 clients leave idle streams: still open on the server 12 s later | ")
+				.append(gone[0])
+				.append(" | ")
+				.append(gone[1])
+				.append(" |\n");
+		}
+		for (int subscribers : new int[] { 1_000, 10_000 }) {
+			String[] fanout = { driver.broadcast("plain", subscribers, 200, 0),
+					driver.broadcast("starter", subscribers, 200, 0) };
+			md.append(String.format(Locale.ROOT,
+					"| broadcast burst: one loader, %,d subscribers, 200 events of 64 bytes at once | ", subscribers))
+				.append(fanout[0])
+				.append(" | ")
+				.append(fanout[1])
+				.append(" |\n");
+			String[] paced = { driver.broadcast("plain", subscribers, 200, 50),
+					driver.broadcast("starter", subscribers, 200, 50) };
+			md.append(String.format(Locale.ROOT,
+					"| broadcast paced: %,d subscribers, 200 events of 64 bytes, one every "
+							+ "50 ms (%,d deliveries/s offered) | ",
+					subscribers, subscribers * 20))
+				.append(paced[0])
+				.append(" | ")
+				.append(paced[1])
+				.append(" |\n");
+		}
+		System.out.println(md);
+		Files.writeString(out, md.toString());
+	}
 
-    // ---- scenarios ----
+	// ---- scenarios ----
 
-    private String ttfb(String mode, int count, long delayMs) throws Exception {
-        List<Conn> conns = new ArrayList<>();
-        try (Selector selector = Selector.open()) {
-            for (int i = 0; i < count; i++) {
-                conns.add(open(selector, "/" + mode + "/delayed?ms=" + delayMs));
-            }
-            pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
-        }
-        long[] millis = conns.stream().mapToLong((c) -> (c.headersAt - c.startedAt) / 1_000_000).sorted().toArray();
-        return millis[millis.length / 2] + " ms / " + millis[millis.length - 1] + " ms";
-    }
+	private String ttfb(String mode, int count, long delayMs) throws Exception {
+		List<Conn> conns = new ArrayList<>();
+		try (Selector selector = Selector.open()) {
+			for (int i = 0; i < count; i++) {
+				conns.add(open(selector, "/" + mode + "/delayed?ms=" + delayMs));
+			}
+			pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
+		}
+		long[] millis = conns.stream().mapToLong((c) -> (c.headersAt - c.startedAt) / 1_000_000).sorted().toArray();
+		return millis[millis.length / 2] + " ms / " + millis[millis.length - 1] + " ms";
+	}
 
-    private String tokens(String mode, int count, int n) throws Exception {
-        List<Conn> conns = new ArrayList<>();
-        long start = System.nanoTime();
-        try (Selector selector = Selector.open()) {
-            for (int i = 0; i < count; i++) {
-                conns.add(open(selector, "/" + mode + "/tokens?n=" + n));
-            }
-            pump(selector, conns, Duration.ofSeconds(120), (c) -> c.ended);
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long events = conns.stream().mapToLong((c) -> c.dataLines).sum();
-        long[] done = conns.stream().mapToLong((c) -> (c.endedAt - c.startedAt) / 1_000_000).sorted().toArray();
-        long complete = conns.stream().filter((c) -> c.dataLines == n).count();
-        return String.format(Locale.ROOT, "%,.0f events/s; streams done p50 %d ms, p99 %d ms; %d/%d complete",
-                events / seconds, done[done.length / 2], done[(int) (done.length * 0.99)], complete, count);
-    }
+	private String tokens(String mode, int count, int n) throws Exception {
+		List<Conn> conns = new ArrayList<>();
+		long start = System.nanoTime();
+		try (Selector selector = Selector.open()) {
+			for (int i = 0; i < count; i++) {
+				conns.add(open(selector, "/" + mode + "/tokens?n=" + n));
+			}
+			pump(selector, conns, Duration.ofSeconds(120), (c) -> c.ended);
+		}
+		double seconds = (System.nanoTime() - start) / 1e9;
+		long events = conns.stream().mapToLong((c) -> c.dataLines).sum();
+		long[] done = conns.stream().mapToLong((c) -> (c.endedAt - c.startedAt) / 1_000_000).sorted().toArray();
+		long complete = conns.stream().filter((c) -> c.dataLines == n).count();
+		return String.format(Locale.ROOT, "%,.0f events/s; streams done p50 %d ms, p99 %d ms; %d/%d complete",
+				events / seconds, done[done.length / 2], done[(int) (done.length * 0.99)], complete, count);
+	}
 
-    private String idleHeap(String mode, String path, int count) throws Exception {
-        long before = heap();
-        List<Conn> conns = new ArrayList<>();
-        try (Selector selector = Selector.open()) {
-            for (int i = 0; i < count; i++) {
-                conns.add(open(selector, path));
-            }
-            awaitOpen(selector, conns, mode, count);
-            long during = heap();
-            String state = get("/bench/state");
-            post("/bench/release");
-            if (!path.endsWith("subscribe")) {
-                pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
-            }
-            for (Conn c : conns) {
-                c.channel.close();
-            }
-            long perStream = (during - before) / count;
-            return String.format(Locale.ROOT, "%,d bytes (%s)", perStream, threads(state));
-        }
-    }
+	private String idleHeap(String mode, String path, int count) throws Exception {
+		long before = heap();
+		List<Conn> conns = new ArrayList<>();
+		try (Selector selector = Selector.open()) {
+			for (int i = 0; i < count; i++) {
+				conns.add(open(selector, path));
+			}
+			awaitOpen(selector, conns, mode, count);
+			long during = heap();
+			String state = get("/bench/state");
+			post("/bench/release");
+			if (!path.endsWith("subscribe")) {
+				pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
+			}
+			for (Conn c : conns) {
+				c.channel.close();
+			}
+			long perStream = (during - before) / count;
+			return String.format(Locale.ROOT, "%,d bytes (%s)", perStream, threads(state));
+		}
+	}
 
-    private String disconnect(String mode, int count) throws Exception {
-        post("/bench/release");
-        int before = Integer.parseInt(number(get("/bench/state"), mode + "Open"));
-        List<Conn> conns = new ArrayList<>();
-        try (Selector selector = Selector.open()) {
-            for (int i = 0; i < count; i++) {
-                conns.add(open(selector, "/" + mode + "/idle"));
-            }
-            awaitOpen(selector, conns, mode, before + count);
-            for (Conn c : conns) {
-                c.channel.close();
-            }
-        }
-        Thread.sleep(12_000);
-        String state = get("/bench/state");
-        post("/bench/release");
-        return (Integer.parseInt(number(state, mode + "Open")) - before) + " of " + count;
-    }
+	private String disconnect(String mode, int count) throws Exception {
+		post("/bench/release");
+		int before = Integer.parseInt(number(get("/bench/state"), mode + "Open"));
+		List<Conn> conns = new ArrayList<>();
+		try (Selector selector = Selector.open()) {
+			for (int i = 0; i < count; i++) {
+				conns.add(open(selector, "/" + mode + "/idle"));
+			}
+			awaitOpen(selector, conns, mode, before + count);
+			for (Conn c : conns) {
+				c.channel.close();
+			}
+		}
+		Thread.sleep(12_000);
+		String state = get("/bench/state");
+		post("/bench/release");
+		return (Integer.parseInt(number(state, mode + "Open")) - before) + " of " + count;
+	}
 
-    private String broadcast(String mode, int count, int n, long intervalMillis) throws Exception {
-        post("/bench/release");
-        List<Conn> conns = new ArrayList<>();
-        try (Selector selector = Selector.open()) {
-            for (int i = 0; i < count; i++) {
-                Conn conn = open(selector, "/" + mode + "/subscribe");
-                conn.latencies = new long[n];
-                conns.add(conn);
-                if (i % 500 == 499) {
-                    int opened = i + 1;
-                    awaitState(selector, conns, (mode.equals("plain") ? "plainSubscribers" : "starterOpen"), opened);
-                }
-            }
-            awaitState(selector, conns, (mode.equals("plain") ? "plainSubscribers" : "starterOpen"), count);
-            long start = System.currentTimeMillis();
-            var response = this.http.sendAsync(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + this.port + "/" + mode + "/broadcast?n=" + n + "&intervalMillis="
-                            + intervalMillis))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            pump(selector, conns, Duration.ofSeconds(300), (c) -> c.dataLines >= n || c.ended);
-            long end = conns.stream().mapToLong((c) -> c.lastDataAt).max().orElse(start);
-            String publish = number(response.get().body(), "publishMillis");
-            long delivered = conns.stream().mapToLong((c) -> c.dataLines).sum();
-            long[] all = conns.stream().flatMapToLong((c) -> java.util.Arrays.stream(c.latencies, 0,
-                    (int) Math.min(c.dataLines, n))).sorted().toArray();
-            for (Conn c : conns) {
-                c.channel.close();
-            }
-            post("/bench/release");
-            double seconds = Math.max(1, end - start) / 1000.0;
-            return String.format(Locale.ROOT, "%,.0f events/s; latency p50 %d ms, p99 %d ms; loader busy %s ms; "
-                    + "%,d/%,d delivered", delivered / seconds, all[all.length / 2], all[(int) (all.length * 0.99)],
-                    publish, delivered, (long) count * n);
-        }
-    }
+	private String broadcast(String mode, int count, int n, long intervalMillis) throws Exception {
+		post("/bench/release");
+		List<Conn> conns = new ArrayList<>();
+		try (Selector selector = Selector.open()) {
+			for (int i = 0; i < count; i++) {
+				Conn conn = open(selector, "/" + mode + "/subscribe");
+				conn.latencies = new long[n];
+				conns.add(conn);
+				if (i % 500 == 499) {
+					int opened = i + 1;
+					awaitState(selector, conns, (mode.equals("plain") ? "plainSubscribers" : "starterOpen"), opened);
+				}
+			}
+			awaitState(selector, conns, (mode.equals("plain") ? "plainSubscribers" : "starterOpen"), count);
+			long start = System.currentTimeMillis();
+			var response = this.http.sendAsync(HttpRequest
+				.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/" + mode + "/broadcast?n=" + n
+						+ "&intervalMillis=" + intervalMillis))
+				.POST(HttpRequest.BodyPublishers.noBody())
+				.build(), HttpResponse.BodyHandlers.ofString());
+			pump(selector, conns, Duration.ofSeconds(300), (c) -> c.dataLines >= n || c.ended);
+			long end = conns.stream().mapToLong((c) -> c.lastDataAt).max().orElse(start);
+			String publish = number(response.get().body(), "publishMillis");
+			long delivered = conns.stream().mapToLong((c) -> c.dataLines).sum();
+			long[] all = conns.stream()
+				.flatMapToLong((c) -> java.util.Arrays.stream(c.latencies, 0, (int) Math.min(c.dataLines, n)))
+				.sorted()
+				.toArray();
+			for (Conn c : conns) {
+				c.channel.close();
+			}
+			post("/bench/release");
+			double seconds = Math.max(1, end - start) / 1000.0;
+			return String.format(Locale.ROOT,
+					"%,.0f events/s; latency p50 %d ms, p99 %d ms; loader busy %s ms; " + "%,d/%,d delivered",
+					delivered / seconds, all[all.length / 2], all[(int) (all.length * 0.99)], publish, delivered,
+					(long) count * n);
+		}
+	}
 
-    private void awaitState(Selector selector, List<Conn> conns, String field, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (Integer.parseInt(number(get("/bench/state"), field)) < count) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException(field + " did not reach " + count);
-            }
-            long until = System.nanoTime() + 200_000_000L;
-            pump(selector, conns, Duration.ofSeconds(1), (c) -> System.nanoTime() > until);
-        }
-    }
+	private void awaitState(Selector selector, List<Conn> conns, String field, int count) throws Exception {
+		long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+		while (Integer.parseInt(number(get("/bench/state"), field)) < count) {
+			if (System.nanoTime() > deadline) {
+				throw new IOException(field + " did not reach " + count);
+			}
+			long until = System.nanoTime() + 200_000_000L;
+			pump(selector, conns, Duration.ofSeconds(1), (c) -> System.nanoTime() > until);
+		}
+	}
 
-    // ---- plumbing ----
+	// ---- plumbing ----
 
-    /** A plain SseEmitter sends no headers until its first event, so ask the server what it holds. */
-    private void awaitOpen(Selector selector, List<Conn> conns, String mode, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (Integer.parseInt(number(get("/bench/state"), mode + "Open")) < count) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("Streams did not open within 60 s");
-            }
-            long until = System.nanoTime() + 500_000_000L;
-            pump(selector, conns, Duration.ofSeconds(1), (c) -> System.nanoTime() > until);
-        }
-    }
+	/**
+	 * A plain SseEmitter sends no headers until its first event, so ask the server what
+	 * it holds.
+	 */
+	private void awaitOpen(Selector selector, List<Conn> conns, String mode, int count) throws Exception {
+		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+		while (Integer.parseInt(number(get("/bench/state"), mode + "Open")) < count) {
+			if (System.nanoTime() > deadline) {
+				throw new IOException("Streams did not open within 60 s");
+			}
+			long until = System.nanoTime() + 500_000_000L;
+			pump(selector, conns, Duration.ofSeconds(1), (c) -> System.nanoTime() > until);
+		}
+	}
 
-    private static String threads(String state) {
-        return "server threads: " + number(state, "threads");
-    }
+	private static String threads(String state) {
+		return "server threads: " + number(state, "threads");
+	}
 
-    private static String number(String json, String field) {
-        Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(json);
-        return m.find() ? m.group(1) : "?";
-    }
+	private static String number(String json, String field) {
+		Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(json);
+		return m.find() ? m.group(1) : "?";
+	}
 
-    private long heap() throws Exception {
-        return Long.parseLong(number(get("/bench/heap"), "used"));
-    }
+	private long heap() throws Exception {
+		return Long.parseLong(number(get("/bench/heap"), "used"));
+	}
 
-    private String get(String path) throws Exception {
-        return this.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
+	private String get(String path) throws Exception {
+		return this.http
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path)).build(),
+					HttpResponse.BodyHandlers.ofString())
+			.body();
+	}
 
-    private String post(String path) throws Exception {
-        return this.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
-            .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
+	private String post(String path) throws Exception {
+		return this.http
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+				.POST(HttpRequest.BodyPublishers.noBody())
+				.build(), HttpResponse.BodyHandlers.ofString())
+			.body();
+	}
 
-    private Conn open(Selector selector, String path) throws IOException {
-        SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", this.port));
-        channel.configureBlocking(false);
-        Conn conn = new Conn(channel);
-        String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
-        ByteBuffer buffer = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
-        conn.startedAt = System.nanoTime();
-        channel.register(selector, SelectionKey.OP_READ, conn);
-        return conn;
-    }
+	private Conn open(Selector selector, String path) throws IOException {
+		SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", this.port));
+		channel.configureBlocking(false);
+		Conn conn = new Conn(channel);
+		String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+		ByteBuffer buffer = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
+		while (buffer.hasRemaining()) {
+			channel.write(buffer);
+		}
+		conn.startedAt = System.nanoTime();
+		channel.register(selector, SelectionKey.OP_READ, conn);
+		return conn;
+	}
 
-    interface Done {
+	interface Done {
 
-        boolean test(Conn conn);
-    }
+		boolean test(Conn conn);
 
-    private static void pump(Selector selector, List<Conn> conns, Duration limit, Done done) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
-        byte[] bytes = new byte[buffer.capacity()];
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!conns.stream().allMatch(done::test)) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("Load scenario did not finish within " + limit);
-            }
-            selector.select(100);
-            for (SelectionKey key : selector.selectedKeys()) {
-                Conn conn = (Conn) key.attachment();
-                buffer.clear();
-                int n;
-                try {
-                    n = conn.channel.read(buffer);
-                }
-                catch (IOException ex) {
-                    n = -1;
-                }
-                if (n < 0) {
-                    conn.end();
-                    key.cancel();
-                    continue;
-                }
-                buffer.flip();
-                buffer.get(bytes, 0, n);
-                conn.feed(bytes, n);
-            }
-            selector.selectedKeys().clear();
-        }
-    }
+	}
 
-    /** One connection: decodes the chunked body and counts data lines. */
-    static final class Conn {
+	private static void pump(Selector selector, List<Conn> conns, Duration limit, Done done) throws IOException {
+		ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
+		byte[] bytes = new byte[buffer.capacity()];
+		long deadline = System.nanoTime() + limit.toNanos();
+		while (!conns.stream().allMatch(done::test)) {
+			if (System.nanoTime() > deadline) {
+				throw new IOException("Load scenario did not finish within " + limit);
+			}
+			selector.select(100);
+			for (SelectionKey key : selector.selectedKeys()) {
+				Conn conn = (Conn) key.attachment();
+				buffer.clear();
+				int n;
+				try {
+					n = conn.channel.read(buffer);
+				}
+				catch (IOException ex) {
+					n = -1;
+				}
+				if (n < 0) {
+					conn.end();
+					key.cancel();
+					continue;
+				}
+				buffer.flip();
+				buffer.get(bytes, 0, n);
+				conn.feed(bytes, n);
+			}
+			selector.selectedKeys().clear();
+		}
+	}
 
-        final SocketChannel channel;
+	/** One connection: decodes the chunked body and counts data lines. */
+	static final class Conn {
 
-        long startedAt;
+		final SocketChannel channel;
 
-        long headersAt;
+		long startedAt;
 
-        long endedAt;
+		long headersAt;
 
-        boolean ended;
+		long endedAt;
 
-        long dataLines;
+		boolean ended;
 
-        long lastDataAt;
+		long dataLines;
 
-        long[] latencies;
+		long lastDataAt;
 
-        private final StringBuilder dataLine = new StringBuilder();
+		long[] latencies;
 
-        private boolean inData;
+		private final StringBuilder dataLine = new StringBuilder();
 
-        private final byte[] head = new byte[8192];
+		private boolean inData;
 
-        private int headLength;
+		private final byte[] head = new byte[8192];
 
-        private int state; // 0 headers, 1 chunk size, 2 chunk data, 3 CRLF after data
+		private int headLength;
 
-        private int chunkSize;
+		private int state; // 0 headers, 1 chunk size, 2 chunk data, 3 CRLF after data
 
-        private final StringBuilder sizeLine = new StringBuilder();
+		private int chunkSize;
 
-        private final byte[] prefix = new byte[5];
+		private final StringBuilder sizeLine = new StringBuilder();
 
-        private int prefixLength;
+		private final byte[] prefix = new byte[5];
 
-        private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+		private int prefixLength;
 
-        Conn(SocketChannel channel) {
-            this.channel = channel;
-        }
+		private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
 
-        void end() {
-            if (!this.ended) {
-                this.ended = true;
-                this.endedAt = System.nanoTime();
-            }
-        }
+		Conn(SocketChannel channel) {
+			this.channel = channel;
+		}
 
-        void feed(byte[] bytes, int n) {
-            for (int i = 0; i < n; i++) {
-                byte b = bytes[i];
-                switch (this.state) {
-                    case 0 -> {
-                        this.head[Math.min(this.headLength++, this.head.length - 1)] = b;
-                        if (this.headLength >= 4 && this.head[this.headLength - 1] == '\n'
-                                && this.head[this.headLength - 2] == '\r' && this.head[this.headLength - 3] == '\n') {
-                            this.headersAt = System.nanoTime();
-                            this.state = 1;
-                            String headers = new String(this.head, 0, Math.min(this.headLength, this.head.length),
-                                    StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-                            if (headers.contains("\r\ncontent-length: 0\r\n")) {
-                                end();
-                                this.state = 4;
-                            }
-                        }
-                    }
-                    case 1 -> {
-                        if (b == '\n') {
-                            String line = this.sizeLine.toString().trim();
-                            this.sizeLine.setLength(0);
-                            if (line.isEmpty()) {
-                                continue;
-                            }
-                            this.chunkSize = Integer.parseInt(line.split(";")[0], 16);
-                            if (this.chunkSize == 0) {
-                                end();
-                                this.state = 4;
-                            }
-                            else {
-                                this.state = 2;
-                            }
-                        }
-                        else if (b != '\r') {
-                            this.sizeLine.append((char) b);
-                        }
-                    }
-                    case 2 -> {
-                        body(b);
-                        if (--this.chunkSize == 0) {
-                            this.state = 1;
-                        }
-                    }
-                    default -> {
-                    }
-                }
-            }
-        }
+		void end() {
+			if (!this.ended) {
+				this.ended = true;
+				this.endedAt = System.nanoTime();
+			}
+		}
 
-        private void body(byte b) {
-            if (this.prefixLength < 5) {
-                this.prefix[this.prefixLength++] = b;
-                if (this.prefixLength == 5 && Arrays.equals(this.prefix, DATA)) {
-                    this.dataLines++;
-                    this.lastDataAt = System.currentTimeMillis();
-                    this.inData = this.latencies != null;
-                    this.dataLine.setLength(0);
-                }
-            }
-            else if (this.inData && b != '\n' && this.dataLine.length() < 32) {
-                this.dataLine.append((char) b);
-            }
-            if (b == '\n') {
-                if (this.inData) {
-                    this.inData = false;
-                    String line = this.dataLine.toString().trim();
-                    int colon = line.indexOf(':');
-                    int index = (int) this.dataLines - 1;
-                    if (colon > 0 && index < this.latencies.length) {
-                        this.latencies[index] = System.currentTimeMillis() - Long.parseLong(line.substring(0, colon));
-                    }
-                }
-                this.prefixLength = 0;
-            }
-        }
-    }
+		void feed(byte[] bytes, int n) {
+			for (int i = 0; i < n; i++) {
+				byte b = bytes[i];
+				switch (this.state) {
+					case 0 -> {
+						this.head[Math.min(this.headLength++, this.head.length - 1)] = b;
+						if (this.headLength >= 4 && this.head[this.headLength - 1] == '\n'
+								&& this.head[this.headLength - 2] == '\r' && this.head[this.headLength - 3] == '\n') {
+							this.headersAt = System.nanoTime();
+							this.state = 1;
+							String headers = new String(this.head, 0, Math.min(this.headLength, this.head.length),
+									StandardCharsets.ISO_8859_1)
+								.toLowerCase(Locale.ROOT);
+							if (headers.contains("\r\ncontent-length: 0\r\n")) {
+								end();
+								this.state = 4;
+							}
+						}
+					}
+					case 1 -> {
+						if (b == '\n') {
+							String line = this.sizeLine.toString().trim();
+							this.sizeLine.setLength(0);
+							if (line.isEmpty()) {
+								continue;
+							}
+							this.chunkSize = Integer.parseInt(line.split(";")[0], 16);
+							if (this.chunkSize == 0) {
+								end();
+								this.state = 4;
+							}
+							else {
+								this.state = 2;
+							}
+						}
+						else if (b != '\r') {
+							this.sizeLine.append((char) b);
+						}
+					}
+					case 2 -> {
+						body(b);
+						if (--this.chunkSize == 0) {
+							this.state = 1;
+						}
+					}
+					default -> {
+					}
+				}
+			}
+		}
 
-    @Override
-    public String toString() {
-        return "LoadDriver[" + this.port + ", " + Instant.now() + "]";
-    }
+		private void body(byte b) {
+			if (this.prefixLength < 5) {
+				this.prefix[this.prefixLength++] = b;
+				if (this.prefixLength == 5 && Arrays.equals(this.prefix, DATA)) {
+					this.dataLines++;
+					this.lastDataAt = System.currentTimeMillis();
+					this.inData = this.latencies != null;
+					this.dataLine.setLength(0);
+				}
+			}
+			else if (this.inData && b != '\n' && this.dataLine.length() < 32) {
+				this.dataLine.append((char) b);
+			}
+			if (b == '\n') {
+				if (this.inData) {
+					this.inData = false;
+					String line = this.dataLine.toString().trim();
+					int colon = line.indexOf(':');
+					int index = (int) this.dataLines - 1;
+					if (colon > 0 && index < this.latencies.length) {
+						this.latencies[index] = System.currentTimeMillis() - Long.parseLong(line.substring(0, colon));
+					}
+				}
+				this.prefixLength = 0;
+			}
+		}
+
+	}
+
+	@Override
+	public String toString() {
+		return "LoadDriver[" + this.port + ", " + Instant.now() + "]";
+	}
+
 }

@@ -12,21 +12,22 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @RestController
 class BasicController {
 
-    private final SseService sse;
+	private final SseService sse;
 
-    BasicController(SseService sse) {
-        this.sse = sse;
-    }
+	BasicController(SseService sse) {
+		this.sse = sse;
+	}
 
-    @GetMapping("/api/basic")
-    SseEmitter basic() {
-        return this.sse.stream((emitter) -> {
-            emitter.send("Hello from server!");
-            emitter.send(Map.of("status", "processing", "progress", 25), "update");
-            emitter.send(Map.of("status", "processing", "progress", 50), "update");
-            emitter.send(Map.of("status", "processing", "progress", 75), "update");
-            emitter.send(Map.of("complete", true), "done");
-            emitter.close();
-        });
-    }
+	@GetMapping("/api/basic")
+	SseEmitter basic() {
+		return this.sse.stream((emitter) -> {
+			emitter.send("Hello from server!");
+			emitter.send(Map.of("status", "processing", "progress", 25), "update");
+			emitter.send(Map.of("status", "processing", "progress", 50), "update");
+			emitter.send(Map.of("status", "processing", "progress", 75), "update");
+			emitter.send(Map.of("complete", true), "done");
+			emitter.close();
+		});
+	}
+
 }

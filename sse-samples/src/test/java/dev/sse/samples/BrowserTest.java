@@ -22,190 +22,196 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every sample, as a person sees it in headless Debian Chromium (playwright-core), and the same
- * events read by the npm eventsource client, so two independent clients agree. The Maven build
- * installs both (src/test/browser/setup.sh) before the tests run.
+ * Every sample, as a person sees it in headless Debian Chromium (playwright-core), and
+ * the same events read by the npm eventsource client, so two independent clients agree.
+ * The Maven build installs both (src/test/browser/setup.sh) before the tests run.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-        "logging.file.name=target/browser-test-logs/samples.log", "sse.disconnect-detection-interval=2s",
-        "samples.quotes.interval=200" })
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "logging.file.name=target/browser-test-logs/samples.log", "sse.disconnect-detection-interval=2s",
+				"samples.quotes.interval=200" })
 class BrowserTest {
 
-    private static final Path BROWSER = Path.of("target/browser");
+	private static final Path BROWSER = Path.of("target/browser");
 
-    private static final Path SHOTS = Path.of("target/screenshots");
+	private static final Path SHOTS = Path.of("target/screenshots");
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+	private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @LocalServerPort
-    private int port;
+	@LocalServerPort
+	private int port;
 
-    @Autowired
-    private TokenGenerator model;
+	@Autowired
+	private TokenGenerator model;
 
-    @BeforeAll
-    static void prerequisitesAreInstalled() throws IOException {
-        assertThat(BROWSER.resolve("node_modules/playwright-core")).as("run by mvn verify: setup.sh").isDirectory();
-        Files.createDirectories(SHOTS);
-    }
+	@BeforeAll
+	static void prerequisitesAreInstalled() throws IOException {
+		assertThat(BROWSER.resolve("node_modules/playwright-core")).as("run by mvn verify: setup.sh").isDirectory();
+		Files.createDirectories(SHOTS);
+	}
 
-    private String base() {
-        return "http://localhost:" + this.port;
-    }
+	private String base() {
+		return "http://localhost:" + this.port;
+	}
 
-    private JsonNode run(String script, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("node", script));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(BROWSER.toFile()).redirectErrorStream(false).start();
-        process.getOutputStream().close();
-        byte[] out;
-        byte[] err;
-        try (var stdout = process.getInputStream(); var stderr = process.getErrorStream()) {
-            out = stdout.readAllBytes();
-            err = stderr.readAllBytes();
-        }
-        assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
-        String output = new String(out, StandardCharsets.UTF_8).trim();
-        assertThat(process.exitValue()).as("%s %s failed: %s", script, List.of(args),
-                new String(err, StandardCharsets.UTF_8)).isZero();
-        return JSON.readTree(output.substring(output.lastIndexOf('\n') + 1));
-    }
+	private JsonNode run(String script, String... args) throws Exception {
+		List<String> command = new ArrayList<>(List.of("node", script));
+		command.addAll(List.of(args));
+		Process process = new ProcessBuilder(command).directory(BROWSER.toFile()).redirectErrorStream(false).start();
+		process.getOutputStream().close();
+		byte[] out;
+		byte[] err;
+		try (var stdout = process.getInputStream(); var stderr = process.getErrorStream()) {
+			out = stdout.readAllBytes();
+			err = stderr.readAllBytes();
+		}
+		assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
+		String output = new String(out, StandardCharsets.UTF_8).trim();
+		assertThat(process.exitValue())
+			.as("%s %s failed: %s", script, List.of(args), new String(err, StandardCharsets.UTF_8))
+			.isZero();
+		return JSON.readTree(output.substring(output.lastIndexOf('\n') + 1));
+	}
 
-    private JsonNode browser(String scenario, String arg) throws Exception {
-        return run("browser.mjs", scenario, base(), SHOTS.toAbsolutePath().toString(), arg);
-    }
+	private JsonNode browser(String scenario, String arg) throws Exception {
+		return run("browser.mjs", scenario, base(), SHOTS.toAbsolutePath().toString(), arg);
+	}
 
-    private JsonNode eventSource(String path, String stopEvent, int count, String... lastEventId) throws Exception {
-        List<String> args = new ArrayList<>(List.of(base() + path, stopEvent, Integer.toString(count)));
-        args.addAll(List.of(lastEventId));
-        return run("eventsource.mjs", args.toArray(String[]::new));
-    }
+	private JsonNode eventSource(String path, String stopEvent, int count, String... lastEventId) throws Exception {
+		List<String> args = new ArrayList<>(List.of(base() + path, stopEvent, Integer.toString(count)));
+		args.addAll(List.of(lastEventId));
+		return run("eventsource.mjs", args.toArray(String[]::new));
+	}
 
-    private static String unique() {
-        return UUID.randomUUID().toString().substring(0, 8);
-    }
+	private static String unique() {
+		return UUID.randomUUID().toString().substring(0, 8);
+	}
 
-    @Test
-    void basicShowsFiveUpdatesAndDone() throws Exception {
-        JsonNode page = browser("basic", "");
-        assertThat(page.get("log").asString().split("\n")).containsExactly("message: Hello from server!",
-                "update: processing 25%", "update: processing 50%", "update: processing 75%", "done: complete=true");
-        JsonNode events = eventSource("/api/basic", "done", 1);
-        assertThat(events.size()).isEqualTo(5);
-        assertThat(events.get(0).get("data").asString()).isEqualTo("Hello from server!");
-        assertThat(events.get(4).get("type").asString()).isEqualTo("done");
-    }
+	@Test
+	void basicShowsFiveUpdatesAndDone() throws Exception {
+		JsonNode page = browser("basic", "");
+		assertThat(page.get("log").asString().split("\n")).containsExactly("message: Hello from server!",
+				"update: processing 25%", "update: processing 50%", "update: processing 75%", "done: complete=true");
+		JsonNode events = eventSource("/api/basic", "done", 1);
+		assertThat(events.size()).isEqualTo(5);
+		assertThat(events.get(0).get("data").asString()).isEqualTo("Hello from server!");
+		assertThat(events.get(4).get("type").asString()).isEqualTo("done");
+	}
 
-    @Test
-    void theAiAnswerIsCompleteAndEqualToTheGeneratorsOutput() throws Exception {
-        String prompt = "Why use SSE " + unique();
-        String expected = String.join("", this.model.tokens(prompt));
-        JsonNode page = browser("ai", prompt);
-        assertThat(page.get("text").asString()).isEqualTo(expected);
-        assertThat(page.get("status").asString()).isEqualTo("Complete! Total tokens: " + this.model.tokens(prompt).size());
-        JsonNode events = eventSource("/api/ai/stream?delayMillis=0&prompt=" + prompt.replace(" ", "%20"), "done", 1);
-        StringBuilder text = new StringBuilder();
-        for (JsonNode event : events) {
-            if (event.get("type").asString().equals("token")) {
-                text.append(event.get("data").asString());
-            }
-        }
-        assertThat(text.toString()).isEqualTo(expected);
-    }
+	@Test
+	void theAiAnswerIsCompleteAndEqualToTheGeneratorsOutput() throws Exception {
+		String prompt = "Why use SSE " + unique();
+		String expected = String.join("", this.model.tokens(prompt));
+		JsonNode page = browser("ai", prompt);
+		assertThat(page.get("text").asString()).isEqualTo(expected);
+		assertThat(page.get("status").asString())
+			.isEqualTo("Complete! Total tokens: " + this.model.tokens(prompt).size());
+		JsonNode events = eventSource("/api/ai/stream?delayMillis=0&prompt=" + prompt.replace(" ", "%20"), "done", 1);
+		StringBuilder text = new StringBuilder();
+		for (JsonNode event : events) {
+			if (event.get("type").asString().equals("token")) {
+				text.append(event.get("data").asString());
+			}
+		}
+		assertThat(text.toString()).isEqualTo(expected);
+	}
 
-    @Test
-    void theAllowedOriginReceivesTheStreamAndAnotherOriginDoesNot() throws Exception {
-        JsonNode result = browser("cors", "");
-        assertThat(result.get("allowedStatus").asString()).isEqualTo("received");
-        assertThat(result.get("allowedLog").asString()).contains("greeting: Hello from API")
-            .contains("data: Cross-origin data");
-        assertThat(result.get("deniedStatus").asString()).isEqualTo("blocked");
-        assertThat(result.get("deniedLog").asString()).isEmpty();
-    }
+	@Test
+	void theAllowedOriginReceivesTheStreamAndAnotherOriginDoesNot() throws Exception {
+		JsonNode result = browser("cors", "");
+		assertThat(result.get("allowedStatus").asString()).isEqualTo("received");
+		assertThat(result.get("allowedLog").asString()).contains("greeting: Hello from API")
+			.contains("data: Cross-origin data");
+		assertThat(result.get("deniedStatus").asString()).isEqualTo("blocked");
+		assertThat(result.get("deniedLog").asString()).isEmpty();
+	}
 
-    @Test
-    void dashboardNumbersChangeAndOnmessageNeverThrows() throws Exception {
-        JsonNode result = browser("dashboard", "");
-        List<String> seen = new ArrayList<>();
-        result.get("seen").forEach((n) -> seen.add(n.asString()));
-        assertThat(seen).hasSize(4).allSatisfy((s) -> assertThat(s).contains("% CPU").contains(" MB").contains("threads"));
-        assertThat(seen.stream().distinct().count()).as("the figures change between updates").isGreaterThan(1);
-        assertThat(result.get("errors").size()).as("page errors").isZero();
-    }
+	@Test
+	void dashboardNumbersChangeAndOnmessageNeverThrows() throws Exception {
+		JsonNode result = browser("dashboard", "");
+		List<String> seen = new ArrayList<>();
+		result.get("seen").forEach((n) -> seen.add(n.asString()));
+		assertThat(seen).hasSize(4)
+			.allSatisfy((s) -> assertThat(s).contains("% CPU").contains(" MB").contains("threads"));
+		assertThat(seen.stream().distinct().count()).as("the figures change between updates").isGreaterThan(1);
+		assertThat(result.get("errors").size()).as("page errors").isZero();
+	}
 
-    @Test
-    void theProgressBarReachesOneHundredPercent() throws Exception {
-        JsonNode result = browser("progress", "");
-        assertThat(result.get("value").asInt()).isEqualTo(100);
-        assertThat(result.get("step").asString()).isEqualTo("5/5: Complete (done)");
-        JsonNode events = eventSource("/api/progress?stepMillis=0", "done", 1);
-        assertThat(events.get(4).get("data").asString()).contains("\"progress\":100");
-    }
+	@Test
+	void theProgressBarReachesOneHundredPercent() throws Exception {
+		JsonNode result = browser("progress", "");
+		assertThat(result.get("value").asInt()).isEqualTo(100);
+		assertThat(result.get("step").asString()).isEqualTo("5/5: Complete (done)");
+		JsonNode events = eventSource("/api/progress?stepMillis=0", "done", 1);
+		assertThat(events.get(4).get("data").asString()).contains("\"progress\":100");
+	}
 
-    @Test
-    void aLogLineWrittenByTheTestAppears() throws Exception {
-        String message = "browser test line " + unique();
-        JsonNode result = browser("logs", message);
-        assertThat(result.get("lines").asString()).contains("WARN " + message);
-    }
+	@Test
+	void aLogLineWrittenByTheTestAppears() throws Exception {
+		String message = "browser test line " + unique();
+		JsonNode result = browser("logs", message);
+		assertThat(result.get("lines").asString()).contains("WARN " + message);
+	}
 
-    @Test
-    void aNotificationForOneUserNeverReachesAnother() throws Exception {
-        JsonNode result = browser("notifications", unique());
-        assertThat(result.get("alice").asString()).contains("for-alice").doesNotContain("for-bob");
-        assertThat(result.get("bob").asString()).contains("for-bob").doesNotContain("for-alice");
-    }
+	@Test
+	void aNotificationForOneUserNeverReachesAnother() throws Exception {
+		JsonNode result = browser("notifications", unique());
+		assertThat(result.get("alice").asString()).contains("for-alice").doesNotContain("for-bob");
+		assertThat(result.get("bob").asString()).contains("for-bob").doesNotContain("for-alice");
+	}
 
-    @Test
-    void aChatMessageFromOnePageAppearsOnAnotherAndAReloadedPageResumes() throws Exception {
-        String room = unique();
-        String marker = post("/api/chat/room-" + room, "{\"user\":\"test\",\"text\":\"marker\"}").get("id").asString();
-        JsonNode result = browser("chat", room);
-        assertThat(result.get("beforeReload").asString().strip()).isEqualTo("ann: first message");
-        // After the reload the page resumed after its last id: the missed message, not the old one again.
-        assertThat(result.get("afterReload").asString().strip()).isEqualTo("ann: sent while b reloaded");
-        // The npm client, connecting with Last-Event-ID of the marker, gets both from the topic's history.
-        JsonNode replay = eventSource("/api/chat/room-" + room + "/stream", "message", 2, marker);
-        assertThat(replay.get(0).get("data").asString()).contains("first message");
-        assertThat(replay.get(1).get("data").asString()).contains("sent while b reloaded");
-        assertThat(Long.parseLong(replay.get(1).get("id").asString()))
-            .isGreaterThan(Long.parseLong(replay.get(0).get("id").asString()));
-    }
+	@Test
+	void aChatMessageFromOnePageAppearsOnAnotherAndAReloadedPageResumes() throws Exception {
+		String room = unique();
+		String marker = post("/api/chat/room-" + room, "{\"user\":\"test\",\"text\":\"marker\"}").get("id").asString();
+		JsonNode result = browser("chat", room);
+		assertThat(result.get("beforeReload").asString().strip()).isEqualTo("ann: first message");
+		// After the reload the page resumed after its last id: the missed message, not
+		// the old one again.
+		assertThat(result.get("afterReload").asString().strip()).isEqualTo("ann: sent while b reloaded");
+		// The npm client, connecting with Last-Event-ID of the marker, gets both from the
+		// topic's history.
+		JsonNode replay = eventSource("/api/chat/room-" + room + "/stream", "message", 2, marker);
+		assertThat(replay.get(0).get("data").asString()).contains("first message");
+		assertThat(replay.get(1).get("data").asString()).contains("sent while b reloaded");
+		assertThat(Long.parseLong(replay.get(1).get("id").asString()))
+			.isGreaterThan(Long.parseLong(replay.get(0).get("id").asString()));
+	}
 
-    private JsonNode post(String path, String json) throws Exception {
-        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + path))
-                    .header("Content-Type", "application/json")
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        return JSON.readTree(response.body());
-    }
+	private JsonNode post(String path, String json) throws Exception {
+		java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
+			.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + path))
+				.header("Content-Type", "application/json")
+				.POST(java.net.http.HttpRequest.BodyPublishers.ofString(json))
+				.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+		return JSON.readTree(response.body());
+	}
 
-    @Test
-    void quotesUpdateForEverySymbol() throws Exception {
-        JsonNode result = browser("quotes", "");
-        List<String> symbols = new ArrayList<>();
-        result.get("symbols").forEach((n) -> symbols.add(n.asString()));
-        assertThat(symbols).containsExactly("AAPL", "GOOGL", "MSFT");
-        assertThat(result.get("later").toString()).isNotEqualTo(result.get("first").toString());
-    }
+	@Test
+	void quotesUpdateForEverySymbol() throws Exception {
+		JsonNode result = browser("quotes", "");
+		List<String> symbols = new ArrayList<>();
+		result.get("symbols").forEach((n) -> symbols.add(n.asString()));
+		assertThat(symbols).containsExactly("AAPL", "GOOGL", "MSFT");
+		assertThat(result.get("later").toString()).isNotEqualTo(result.get("first").toString());
+	}
 
-    @Test
-    void closingThePageIsNoticedByTheServerWithinTheDetectionTime() throws Exception {
-        JsonNode result = browser("leave", unique());
-        assertThat(result.get("mine").size()).as("the page's own stream").isEqualTo(1);
-        assertThat(result.get("stillOpen").size()).isZero();
-        // sse.disconnect-detection-interval=2s for this test; the stream was idle.
-        assertThat(result.get("noticedAfterMs").asLong()).isLessThan(4000);
-    }
+	@Test
+	void closingThePageIsNoticedByTheServerWithinTheDetectionTime() throws Exception {
+		JsonNode result = browser("leave", unique());
+		assertThat(result.get("mine").size()).as("the page's own stream").isEqualTo(1);
+		assertThat(result.get("stillOpen").size()).isZero();
+		// sse.disconnect-detection-interval=2s for this test; the stream was idle.
+		assertThat(result.get("noticedAfterMs").asLong()).isLessThan(4000);
+	}
 
-    @Test
-    void theStreamsPageChartsOpenStreamsAndEventsPerSecond() throws Exception {
-        JsonNode result = browser("streams", "");
-        assertThat(Integer.parseInt(result.get("active").asString())).isGreaterThanOrEqualTo(3);
-        assertThat(Double.parseDouble(result.get("rate").asString())).isGreaterThan(0);
-        assertThat(result.get("minY").asDouble()).as("the line rises above the baseline").isLessThan(270);
-        assertThat(SHOTS.resolve("streams.png")).isRegularFile();
-        assertThat(Files.size(SHOTS.resolve("streams.png"))).isGreaterThan(5_000);
-    }
+	@Test
+	void theStreamsPageChartsOpenStreamsAndEventsPerSecond() throws Exception {
+		JsonNode result = browser("streams", "");
+		assertThat(Integer.parseInt(result.get("active").asString())).isGreaterThanOrEqualTo(3);
+		assertThat(Double.parseDouble(result.get("rate").asString())).isGreaterThan(0);
+		assertThat(result.get("minY").asDouble()).as("the line rises above the baseline").isLessThan(270);
+		assertThat(SHOTS.resolve("streams.png")).isRegularFile();
+		assertThat(Files.size(SHOTS.resolve("streams.png"))).isGreaterThan(5_000);
+	}
+
 }

@@ -7,12 +7,13 @@ import org.springframework.util.ClassUtils;
 /** Carries the request's Spring Security context into an async callback. */
 final class SecurityContextTaskDecorator implements TaskDecorator {
 
-    static final boolean PRESENT = ClassUtils.isPresent(
-            "org.springframework.security.core.context.SecurityContextHolder",
-            SecurityContextTaskDecorator.class.getClassLoader());
+	static final boolean PRESENT = ClassUtils.isPresent(
+			"org.springframework.security.core.context.SecurityContextHolder",
+			SecurityContextTaskDecorator.class.getClassLoader());
 
-    @Override
-    public Runnable decorate(Runnable runnable) {
-        return new DelegatingSecurityContextRunnable(runnable);
-    }
+	@Override
+	public Runnable decorate(Runnable runnable) {
+		return new DelegatingSecurityContextRunnable(runnable);
+	}
+
 }

@@ -46,207 +46,223 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * Auto-configures {@link SseService} for Spring MVC applications: the service, the executor of
- * async callbacks ({@code sseTaskExecutor}), the starter's own thread pools, the JSON conversion
- * of event data through the application's Jackson mapper, and the interceptor that opens streams.
+ * Auto-configures {@link SseService} for Spring MVC applications: the service, the
+ * executor of async callbacks ({@code sseTaskExecutor}), the starter's own thread pools,
+ * the JSON conversion of event data through the application's Jackson mapper, and the
+ * interceptor that opens streams.
  *
- * <p>Changes nothing else in the application: every executor it defines is left out of injection
- * by type ({@code defaultCandidate = false}), so Spring Boot still creates its
- * {@code applicationTaskExecutor} for {@code @Async} and Spring MVC, and an application that
- * injects an {@code Executor} finds the one it had. {@code sse.enabled=false} turns it all off.
+ * <p>
+ * Changes nothing else in the application: every executor it defines is left out of
+ * injection by type ({@code defaultCandidate = false}), so Spring Boot still creates its
+ * {@code applicationTaskExecutor} for {@code @Async} and Spring MVC, and an application
+ * that injects an {@code Executor} finds the one it had. {@code sse.enabled=false} turns
+ * it all off.
  */
 @AutoConfiguration(afterName = { "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
-        "org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration" })
+		"org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration" })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(SseEmitter.class)
 @ConditionalOnBooleanProperty(name = "sse.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(SseProperties.class)
 public final class SseAutoConfiguration {
 
-    private static final Logger log = LoggerFactory.getLogger(SseAutoConfiguration.class);
+	private static final Logger log = LoggerFactory.getLogger(SseAutoConfiguration.class);
 
-    /** The name of the executor bean that runs async callbacks; define a bean of this name to replace it. */
-    public static final String TASK_EXECUTOR_BEAN_NAME = "sseTaskExecutor";
+	/**
+	 * The name of the executor bean that runs async callbacks; define a bean of this name
+	 * to replace it.
+	 */
+	public static final String TASK_EXECUTOR_BEAN_NAME = "sseTaskExecutor";
 
-    @Bean
-    @ConditionalOnMissingBean(SseService.class)
-    DefaultSseService sseService(SseProperties properties, DataConverter sseDataConverter,
-            @Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor, ObjectProvider<StreamListener> listeners,
-            SseBroker sseBroker, @Qualifier("sseHousekeepingScheduler") ThreadPoolTaskScheduler housekeeping,
-            @Qualifier("sseWriterExecutor") ThreadPoolExecutor writers,
-            @Qualifier("sseBlockingIoExecutor") TaskExecutor blockingIo) {
-        SseProperties.SlowClient slowClient = properties.getSlowClient();
-        StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
-                properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
-                properties.getError().getIncludeMessage() == SseProperties.IncludeMessage.ALWAYS,
-                properties.getExecutor().getRetryAfter(), slowClient.getBufferSize().toBytes(),
-                slowClient.getSendTimeout(), slowClient.getStallTimeout(), properties.getShutdownRetry());
-        SseProperties.Topics topics = properties.getTopics();
-        TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getResetEvent());
-        StreamExecutors executors = StreamExecutors.of(housekeeping.getScheduledExecutor(), writers, blockingIo);
-        return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor, listeners.orderedStream().toList(),
-                sseBroker, topicSettings, executors);
-    }
+	@Bean
+	@ConditionalOnMissingBean(SseService.class)
+	DefaultSseService sseService(SseProperties properties, DataConverter sseDataConverter,
+			@Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor, ObjectProvider<StreamListener> listeners,
+			SseBroker sseBroker, @Qualifier("sseHousekeepingScheduler") ThreadPoolTaskScheduler housekeeping,
+			@Qualifier("sseWriterExecutor") ThreadPoolExecutor writers,
+			@Qualifier("sseBlockingIoExecutor") TaskExecutor blockingIo) {
+		SseProperties.SlowClient slowClient = properties.getSlowClient();
+		StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
+				properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
+				properties.getError().getIncludeMessage() == SseProperties.IncludeMessage.ALWAYS,
+				properties.getExecutor().getRetryAfter(), slowClient.getBufferSize().toBytes(),
+				slowClient.getSendTimeout(), slowClient.getStallTimeout(), properties.getShutdownRetry());
+		SseProperties.Topics topics = properties.getTopics();
+		TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getResetEvent());
+		StreamExecutors executors = StreamExecutors.of(housekeeping.getScheduledExecutor(), writers, blockingIo);
+		return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor, listeners.orderedStream().toList(),
+				sseBroker, topicSettings, executors);
+	}
 
-    @Bean
-    @ConditionalOnMissingBean(SseBroker.class)
-    InMemorySseBroker sseBroker(SseProperties properties) {
-        SseProperties.Topics.History history = properties.getTopics().getHistory();
-        return new InMemorySseBroker(history.getSize(), history.getTtl());
-    }
+	@Bean
+	@ConditionalOnMissingBean(SseBroker.class)
+	InMemorySseBroker sseBroker(SseProperties properties) {
+		SseProperties.Topics.History history = properties.getTopics().getHistory();
+		return new InMemorySseBroker(history.getSize(), history.getTtl());
+	}
 
-    @Bean(name = TASK_EXECUTOR_BEAN_NAME, defaultCandidate = false)
-    @ConditionalOnMissingBean(name = TASK_EXECUTOR_BEAN_NAME)
-    SimpleAsyncTaskExecutor sseTaskExecutor(SseProperties properties, Environment environment,
-            ObjectProvider<TaskDecorator> taskDecorator) {
-        SseProperties.Executor config = properties.getExecutor();
-        boolean virtual = config.useVirtualThreads(environment);
-        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
-        executor.setVirtualThreads(virtual);
-        Integer limit = config.effectiveMaxConcurrency(virtual);
-        if (limit != null) {
-            executor.setConcurrencyLimit(limit);
-            // A stream lives long: past the bound, refuse at once (503) rather than queue behind streams.
-            executor.setRejectTasksWhenLimitReached(true);
-        }
-        executor.setTaskDecorator(contextDecorator(taskDecorator.getIfUnique()));
-        log.debug("SSE async callbacks run on {} threads, at most {} at once", virtual ? "virtual" : "platform",
-                (limit != null) ? limit : "unbounded");
-        return executor;
-    }
+	@Bean(name = TASK_EXECUTOR_BEAN_NAME, defaultCandidate = false)
+	@ConditionalOnMissingBean(name = TASK_EXECUTOR_BEAN_NAME)
+	SimpleAsyncTaskExecutor sseTaskExecutor(SseProperties properties, Environment environment,
+			ObjectProvider<TaskDecorator> taskDecorator) {
+		SseProperties.Executor config = properties.getExecutor();
+		boolean virtual = config.useVirtualThreads(environment);
+		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
+		executor.setVirtualThreads(virtual);
+		Integer limit = config.effectiveMaxConcurrency(virtual);
+		if (limit != null) {
+			executor.setConcurrencyLimit(limit);
+			// A stream lives long: past the bound, refuse at once (503) rather than queue
+			// behind streams.
+			executor.setRejectTasksWhenLimitReached(true);
+		}
+		executor.setTaskDecorator(contextDecorator(taskDecorator.getIfUnique()));
+		log.debug("SSE async callbacks run on {} threads, at most {} at once", virtual ? "virtual" : "platform",
+				(limit != null) ? limit : "unbounded");
+		return executor;
+	}
 
-    /**
-     * The request's context in an async callback: with Micrometer's context-propagation on the
-     * class path, whatever it propagates (the current Observation, so the trace; Spring Security's
-     * context), else Spring Security's context directly; the SLF4J MDC; and the application's own
-     * decorator.
-     */
-    private static TaskDecorator contextDecorator(@Nullable TaskDecorator applicationDecorator) {
-        List<TaskDecorator> decorators = new ArrayList<>();
-        decorators.add(new MdcTaskDecorator());
-        if (ContextPropagation.PRESENT) {
-            decorators.add(ContextPropagation.decorator());
-        }
-        else if (SecurityContextTaskDecorator.PRESENT) {
-            decorators.add(new SecurityContextTaskDecorator());
-        }
-        if (applicationDecorator != null) {
-            decorators.add(applicationDecorator);
-        }
-        return new CompositeTaskDecorator(decorators);
-    }
+	/**
+	 * The request's context in an async callback: with Micrometer's context-propagation
+	 * on the class path, whatever it propagates (the current Observation, so the trace;
+	 * Spring Security's context), else Spring Security's context directly; the SLF4J MDC;
+	 * and the application's own decorator.
+	 */
+	private static TaskDecorator contextDecorator(@Nullable TaskDecorator applicationDecorator) {
+		List<TaskDecorator> decorators = new ArrayList<>();
+		decorators.add(new MdcTaskDecorator());
+		if (ContextPropagation.PRESENT) {
+			decorators.add(ContextPropagation.decorator());
+		}
+		else if (SecurityContextTaskDecorator.PRESENT) {
+			decorators.add(new SecurityContextTaskDecorator());
+		}
+		if (applicationDecorator != null) {
+			decorators.add(applicationDecorator);
+		}
+		return new CompositeTaskDecorator(decorators);
+	}
 
-    @Bean
-    @ConditionalOnBean(DefaultSseService.class)
-    static SseShutdownListener sseShutdownListener(ObjectProvider<DefaultSseService> service,
-            ApplicationContext context) {
-        return new SseShutdownListener(service, context);
-    }
+	@Bean
+	@ConditionalOnBean(DefaultSseService.class)
+	static SseShutdownListener sseShutdownListener(ObjectProvider<DefaultSseService> service,
+			ApplicationContext context) {
+		return new SseShutdownListener(service, context);
+	}
 
-    @Bean
-    WebMvcConfigurer sseWebMvcConfigurer() {
-        SseStreamInterceptor interceptor = new SseStreamInterceptor();
-        return new WebMvcConfigurer() {
-            @Override
-            public void addInterceptors(InterceptorRegistry registry) {
-                registry.addInterceptor(interceptor);
-            }
-        };
-    }
+	@Bean
+	WebMvcConfigurer sseWebMvcConfigurer() {
+		SseStreamInterceptor interceptor = new SseStreamInterceptor();
+		return new WebMvcConfigurer() {
+			@Override
+			public void addInterceptors(InterceptorRegistry registry) {
+				registry.addInterceptor(interceptor);
+			}
+		};
+	}
 
-    /**
-     * The starter's own pools, as Spring beans (with {@code executor.*{name=...}} metrics, from
-     * Spring Boot for the scheduler, from the starter for the writers); never candidates for
-     * injection by type. They accept work while the context closes: streams end and write their
-     * last bytes then. The writers are a plain {@link ThreadPoolExecutor}: a drain is a task of a
-     * few microseconds, run once per subscriber per burst, and Spring's pool wrapper would take a
-     * shared lock twice for each.
-     */
-    @Configuration(proxyBeanMethods = false)
-    static class ThreadsConfiguration {
+	/**
+	 * The starter's own pools, as Spring beans (with {@code executor.*{name=...}}
+	 * metrics, from Spring Boot for the scheduler, from the starter for the writers);
+	 * never candidates for injection by type. They accept work while the context closes:
+	 * streams end and write their last bytes then. The writers are a plain
+	 * {@link ThreadPoolExecutor}: a drain is a task of a few microseconds, run once per
+	 * subscriber per burst, and Spring's pool wrapper would take a shared lock twice for
+	 * each.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class ThreadsConfiguration {
 
-        @Bean(defaultCandidate = false)
-        ThreadPoolTaskScheduler sseHousekeepingScheduler() {
-            ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
-            scheduler.setPoolSize(1);
-            scheduler.setThreadNamePrefix(StreamExecutors.HOUSEKEEPING_PREFIX);
-            scheduler.setDaemon(true);
-            scheduler.setRemoveOnCancelPolicy(true);
-            scheduler.setAcceptTasksAfterContextClose(true);
-            return scheduler;
-        }
+		@Bean(defaultCandidate = false)
+		ThreadPoolTaskScheduler sseHousekeepingScheduler() {
+			ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+			scheduler.setPoolSize(1);
+			scheduler.setThreadNamePrefix(StreamExecutors.HOUSEKEEPING_PREFIX);
+			scheduler.setDaemon(true);
+			scheduler.setRemoveOnCancelPolicy(true);
+			scheduler.setAcceptTasksAfterContextClose(true);
+			return scheduler;
+		}
 
-        @Bean(defaultCandidate = false, destroyMethod = "shutdown")
-        ThreadPoolExecutor sseWriterExecutor() {
-            return StreamExecutors.writerPool();
-        }
+		@Bean(defaultCandidate = false, destroyMethod = "shutdown")
+		ThreadPoolExecutor sseWriterExecutor() {
+			return StreamExecutors.writerPool();
+		}
 
-        /** Never queues: each task may block on one client, so each gets its own thread. */
-        @Bean(defaultCandidate = false)
-        TaskExecutor sseBlockingIoExecutor(SseProperties properties, Environment environment) {
-            if (properties.getExecutor().useVirtualThreads(environment)) {
-                SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(StreamExecutors.BLOCKING_IO_PREFIX);
-                executor.setVirtualThreads(true);
-                return executor;
-            }
-            ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
-            executor.setCorePoolSize(0);
-            executor.setMaxPoolSize(Integer.MAX_VALUE);
-            executor.setQueueCapacity(0);
-            executor.setThreadNamePrefix(StreamExecutors.BLOCKING_IO_PREFIX);
-            executor.setDaemon(true);
-            executor.setAcceptTasksAfterContextClose(true);
-            return executor;
-        }
-    }
+		/**
+		 * Never queues: each task may block on one client, so each gets its own thread.
+		 */
+		@Bean(defaultCandidate = false)
+		TaskExecutor sseBlockingIoExecutor(SseProperties properties, Environment environment) {
+			if (properties.getExecutor().useVirtualThreads(environment)) {
+				SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(StreamExecutors.BLOCKING_IO_PREFIX);
+				executor.setVirtualThreads(true);
+				return executor;
+			}
+			ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+			executor.setCorePoolSize(0);
+			executor.setMaxPoolSize(Integer.MAX_VALUE);
+			executor.setQueueCapacity(0);
+			executor.setThreadNamePrefix(StreamExecutors.BLOCKING_IO_PREFIX);
+			executor.setDaemon(true);
+			executor.setAcceptTasksAfterContextClose(true);
+			return executor;
+		}
 
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(JsonMapper.class)
-    static class JacksonDataConverterConfiguration {
+	}
 
-        @Bean
-        @ConditionalOnMissingBean(DataConverter.class)
-        DataConverter sseDataConverter(ObjectProvider<JsonMapper> jsonMapper) {
-            return new JacksonDataConverter(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
-        }
-    }
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(JsonMapper.class)
+	static class JacksonDataConverterConfiguration {
 
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnMissingClass("tools.jackson.databind.json.JsonMapper")
-    static class PlainDataConverterConfiguration {
+		@Bean
+		@ConditionalOnMissingBean(DataConverter.class)
+		DataConverter sseDataConverter(ObjectProvider<JsonMapper> jsonMapper) {
+			return new JacksonDataConverter(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+		}
 
-        @Bean
-        @ConditionalOnMissingBean(DataConverter.class)
-        DataConverter sseDataConverter() {
-            return (data) -> {
-                String text = DataConverter.simpleText(data);
-                if (text == null) {
-                    throw new IllegalArgumentException("Cannot write SSE data of type " + data.getClass().getName()
-                            + ": no Jackson 3 JsonMapper on the class path; send a String");
-                }
-                return text;
-            };
-        }
-    }
+	}
 
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "org.springframework.boot.web.server.WebServerFactoryCustomizer")
-    static class CompressionConfiguration {
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingClass("tools.jackson.databind.json.JsonMapper")
+	static class PlainDataConverterConfiguration {
 
-        @Bean
-        static SseCompressionCustomizer sseCompressionCustomizer() {
-            return new SseCompressionCustomizer();
-        }
-    }
+		@Bean
+		@ConditionalOnMissingBean(DataConverter.class)
+		DataConverter sseDataConverter() {
+			return (data) -> {
+				String text = DataConverter.simpleText(data);
+				if (text == null) {
+					throw new IllegalArgumentException("Cannot write SSE data of type " + data.getClass().getName()
+							+ ": no Jackson 3 JsonMapper on the class path; send a String");
+				}
+				return text;
+			};
+		}
 
-    /** Micrometer's context-propagation, when the application has it. */
-    private static final class ContextPropagation {
+	}
 
-        static final boolean PRESENT = ClassUtils.isPresent("io.micrometer.context.ContextSnapshotFactory",
-                SseAutoConfiguration.class.getClassLoader());
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.boot.web.server.WebServerFactoryCustomizer")
+	static class CompressionConfiguration {
 
-        static TaskDecorator decorator() {
-            return new org.springframework.core.task.support.ContextPropagatingTaskDecorator();
-        }
-    }
+		@Bean
+		static SseCompressionCustomizer sseCompressionCustomizer() {
+			return new SseCompressionCustomizer();
+		}
+
+	}
+
+	/** Micrometer's context-propagation, when the application has it. */
+	private static final class ContextPropagation {
+
+		static final boolean PRESENT = ClassUtils.isPresent("io.micrometer.context.ContextSnapshotFactory",
+				SseAutoConfiguration.class.getClassLoader());
+
+		static TaskDecorator decorator() {
+			return new org.springframework.core.task.support.ContextPropagatingTaskDecorator();
+		}
+
+	}
+
 }

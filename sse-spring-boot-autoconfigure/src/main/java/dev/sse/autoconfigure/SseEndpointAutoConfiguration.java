@@ -17,8 +17,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
 /**
- * The {@code sse} Actuator endpoint, when Actuator is on the class path and the endpoint is
- * available (its access is not none and it is exposed, as for every endpoint).
+ * The {@code sse} Actuator endpoint, when Actuator is on the class path and the endpoint
+ * is available (its access is not none and it is exposed, as for every endpoint).
  */
 @AutoConfiguration(after = SseAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
@@ -27,17 +27,18 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(SseEndpointProperties.class)
 public final class SseEndpointAutoConfiguration {
 
-    @Bean
-    @ConditionalOnMissingBean
-    SseEndpoint sseEndpoint(DefaultSseService service, SseProperties properties,
-            SseEndpointProperties endpointProperties, Environment environment) {
-        Map<String, Object> limits = new LinkedHashMap<>();
-        boolean virtual = properties.getExecutor().useVirtualThreads(environment);
-        limits.put("asyncVirtualThreads", virtual);
-        limits.put("asyncMaxConcurrency", properties.getExecutor().effectiveMaxConcurrency(virtual));
-        limits.put("timeout", properties.getTimeout().toString());
-        limits.put("keepAliveInterval", properties.getKeepAliveInterval().toString());
-        limits.put("disconnectDetectionInterval", properties.getDisconnectDetectionInterval().toString());
-        return new SseEndpoint(service, limits, endpointProperties.getShowValues(), endpointProperties.getRoles());
-    }
+	@Bean
+	@ConditionalOnMissingBean
+	SseEndpoint sseEndpoint(DefaultSseService service, SseProperties properties,
+			SseEndpointProperties endpointProperties, Environment environment) {
+		Map<String, Object> limits = new LinkedHashMap<>();
+		boolean virtual = properties.getExecutor().useVirtualThreads(environment);
+		limits.put("asyncVirtualThreads", virtual);
+		limits.put("asyncMaxConcurrency", properties.getExecutor().effectiveMaxConcurrency(virtual));
+		limits.put("timeout", properties.getTimeout().toString());
+		limits.put("keepAliveInterval", properties.getKeepAliveInterval().toString());
+		limits.put("disconnectDetectionInterval", properties.getDisconnectDetectionInterval().toString());
+		return new SseEndpoint(service, limits, endpointProperties.getShowValues(), endpointProperties.getRoles());
+	}
+
 }

@@ -12,25 +12,32 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("management.endpoint.sse")
 public class SseEndpointProperties {
 
-    /** When client addresses are shown: never (masked), when-authorized (to the roles below) or always. */
-    private Show showValues = Show.NEVER;
+	/**
+	 * When client addresses are shown: never (masked), when-authorized (to the roles
+	 * below) or always.
+	 */
+	private Show showValues = Show.NEVER;
 
-    /** Roles that see client addresses with show-values=when-authorized; empty: any authenticated user. */
-    private Set<String> roles = new HashSet<>();
+	/**
+	 * Roles that see client addresses with show-values=when-authorized; empty: any
+	 * authenticated user.
+	 */
+	private Set<String> roles = new HashSet<>();
 
-    public Show getShowValues() {
-        return this.showValues;
-    }
+	public Show getShowValues() {
+		return this.showValues;
+	}
 
-    public void setShowValues(Show showValues) {
-        this.showValues = showValues;
-    }
+	public void setShowValues(Show showValues) {
+		this.showValues = showValues;
+	}
 
-    public Set<String> getRoles() {
-        return this.roles;
-    }
+	public Set<String> getRoles() {
+		return this.roles;
+	}
 
-    public void setRoles(Set<String> roles) {
-        this.roles = roles;
-    }
+	public void setRoles(Set<String> roles) {
+		this.roles = roles;
+	}
+
 }

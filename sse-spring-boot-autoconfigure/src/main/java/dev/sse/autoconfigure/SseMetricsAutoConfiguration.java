@@ -28,12 +28,13 @@ import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * The {@code sse.*} Micrometer meters, when the application has a {@link MeterRegistry} (with or
- * without Actuator); and, unless turned off, SSE streams kept out of {@code http.server.requests}.
+ * The {@code sse.*} Micrometer meters, when the application has a {@link MeterRegistry}
+ * (with or without Actuator); and, unless turned off, SSE streams kept out of
+ * {@code http.server.requests}.
  */
 @AutoConfiguration(after = SseAutoConfiguration.class, afterName = {
-        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ MeterRegistry.class, SseEmitter.class })
 @ConditionalOnBean(MeterRegistry.class)
@@ -41,62 +42,67 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @EnableConfigurationProperties(SseProperties.class)
 public final class SseMetricsAutoConfiguration {
 
-    private static final Logger log = LoggerFactory.getLogger(SseMetricsAutoConfiguration.class);
+	private static final Logger log = LoggerFactory.getLogger(SseMetricsAutoConfiguration.class);
 
-    @Bean
-    @ConditionalOnMissingBean
-    SseMetrics sseMetrics(MeterRegistry registry) {
-        return new SseMetrics(registry);
-    }
+	@Bean
+	@ConditionalOnMissingBean
+	SseMetrics sseMetrics(MeterRegistry registry) {
+		return new SseMetrics(registry);
+	}
 
-    @Bean
-    @ConditionalOnBean(DefaultSseService.class)
-    SseServiceMeters sseServiceMeters(DefaultSseService service, SseProperties properties, Environment environment) {
-        SseProperties.Executor executor = properties.getExecutor();
-        return new SseServiceMeters(service, executor.effectiveMaxConcurrency(executor.useVirtualThreads(environment)),
-                null);
-    }
+	@Bean
+	@ConditionalOnBean(DefaultSseService.class)
+	SseServiceMeters sseServiceMeters(DefaultSseService service, SseProperties properties, Environment environment) {
+		SseProperties.Executor executor = properties.getExecutor();
+		return new SseServiceMeters(service, executor.effectiveMaxConcurrency(executor.useVirtualThreads(environment)),
+				null);
+	}
 
-    /** Spring Boot measures the pools that are Spring executors; the writers are a plain pool, measured the same way. */
-    @Bean
-    @ConditionalOnBean(name = "sseWriterExecutor")
-    MeterBinder sseWriterExecutorMetrics(@Qualifier("sseWriterExecutor") ThreadPoolExecutor writers) {
-        return (registry) -> ExecutorServiceMetrics.monitor(registry, writers, "sseWriterExecutor");
-    }
+	/**
+	 * Spring Boot measures the pools that are Spring executors; the writers are a plain
+	 * pool, measured the same way.
+	 */
+	@Bean
+	@ConditionalOnBean(name = "sseWriterExecutor")
+	MeterBinder sseWriterExecutorMetrics(@Qualifier("sseWriterExecutor") ThreadPoolExecutor writers) {
+		return (registry) -> ExecutorServiceMetrics.monitor(registry, writers, "sseWriterExecutor");
+	}
 
-    @Bean
-    MeterFilter sseUriTagsFilter(SseProperties properties) {
-        int max = properties.getMetrics().getMaxUriTags();
-        AtomicBoolean warned = new AtomicBoolean();
-        return MeterFilter.maximumAllowableTags("sse.", "uri", max, MeterFilter.deny((id) -> {
-            if (warned.compareAndSet(false, true)) {
-                log.warn("Reached the maximum of {} uri tags on sse.* meters (sse.metrics.max-uri-tags): "
-                        + "new routes are no longer measured", max);
-            }
-            return true;
-        }));
-    }
+	@Bean
+	MeterFilter sseUriTagsFilter(SseProperties properties) {
+		int max = properties.getMetrics().getMaxUriTags();
+		AtomicBoolean warned = new AtomicBoolean();
+		return MeterFilter.maximumAllowableTags("sse.", "uri", max, MeterFilter.deny((id) -> {
+			if (warned.compareAndSet(false, true)) {
+				log.warn("Reached the maximum of {} uri tags on sse.* meters (sse.metrics.max-uri-tags): "
+						+ "new routes are no longer measured", max);
+			}
+			return true;
+		}));
+	}
 
-    /**
-     * A stream is one HTTP request that lasts as long as the stream: in
-     * {@code http.server.requests} it would drag every latency percentile of its route to
-     * minutes. Its request is marked, and the marked timer dropped; {@code sse.connections.*}
-     * measures streams instead.
-     */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = { "io.micrometer.observation.ObservationFilter",
-            "org.springframework.http.server.observation.ServerRequestObservationContext" })
-    @ConditionalOnBooleanProperty(name = "sse.metrics.exclude-from-http-server-requests", matchIfMissing = true)
-    static class HttpServerRequestsConfiguration {
+	/**
+	 * A stream is one HTTP request that lasts as long as the stream: in
+	 * {@code http.server.requests} it would drag every latency percentile of its route to
+	 * minutes. Its request is marked, and the marked timer dropped;
+	 * {@code sse.connections.*} measures streams instead.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { "io.micrometer.observation.ObservationFilter",
+			"org.springframework.http.server.observation.ServerRequestObservationContext" })
+	@ConditionalOnBooleanProperty(name = "sse.metrics.exclude-from-http-server-requests", matchIfMissing = true)
+	static class HttpServerRequestsConfiguration {
 
-        @Bean
-        SseStreamObservationFilter sseStreamObservationFilter() {
-            return new SseStreamObservationFilter();
-        }
+		@Bean
+		SseStreamObservationFilter sseStreamObservationFilter() {
+			return new SseStreamObservationFilter();
+		}
 
-        @Bean
-        MeterFilter sseStreamsOutOfHttpServerRequests() {
-            return SseStreamObservationFilter.EXCLUDE;
-        }
-    }
+		@Bean
+		MeterFilter sseStreamsOutOfHttpServerRequests() {
+			return SseStreamObservationFilter.EXCLUDE;
+		}
+
+	}
+
 }

@@ -18,407 +18,490 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("sse")
 public class SseProperties {
 
-    /** Whether callbacks run on the sseTaskExecutor (freeing the request thread) rather than on the request thread. */
-    private boolean async = false;
+	/**
+	 * Whether callbacks run on the sseTaskExecutor (freeing the request thread) rather
+	 * than on the request thread.
+	 */
+	private boolean async = false;
+
+	/**
+	 * Reconnection delay sent to clients with the first bytes ("retry:"); 0 sends none,
+	 * so the browser's default (about 3 s) applies.
+	 */
+	private Duration retry = Duration.ZERO;
+
+	/**
+	 * Idle time after which a ":" comment keeps proxies from closing the stream; 20 s
+	 * stays well under the 60 s idle timeout of common proxies and load balancers. 0
+	 * disables it.
+	 */
+	private Duration keepAliveInterval = Duration.ofSeconds(20);
+
+	/**
+	 * Longest a stream may stay open; on expiry it closes and an async callback is
+	 * interrupted. 0 means no limit.
+	 */
+	private Duration timeout = Duration.ZERO;
+
+	/**
+	 * Origins allowed to read streams cross-site: "" for none, "*" for any (no
+	 * credentials), or a comma-separated list of origins.
+	 */
+	private String cors = "";
+
+	/**
+	 * Largest piece an event is written to the socket in; no line is ever split, whatever
+	 * its size.
+	 */
+	private DataSize chunkSize = DataSize.ofKilobytes(32);
+
+	/**
+	 * Longest a client that left an idle stream goes unnoticed: an idle stream is probed
+	 * with an empty comment every half of this. 0 disables the probes (the container
+	 * alone then notices, on the next write).
+	 */
+	private Duration disconnectDetectionInterval = Duration.ofSeconds(5);
+
+	/**
+	 * Whether the SSE starter is on: false leaves the application as if it were not there
+	 * (no SseService bean).
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Reconnection delay clients are told when the application stops (a "retry:" line
+	 * before the stream ends), so they come back soon, to this instance or another. 0
+	 * tells none.
+	 */
+	private Duration shutdownRetry = Duration.ofSeconds(1);
+
+	private final Executor executor = new Executor();
+
+	private final SlowClient slowClient = new SlowClient();
+
+	private final Error error = new Error();
+
+	private final Metrics metrics = new Metrics();
+
+	private final Topics topics = new Topics();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public boolean isAsync() {
+		return this.async;
+	}
+
+	public void setAsync(boolean async) {
+		this.async = async;
+	}
+
+	public Duration getRetry() {
+		return this.retry;
+	}
+
+	public void setRetry(Duration retry) {
+		this.retry = nonNegative(retry, "retry");
+	}
+
+	public Duration getKeepAliveInterval() {
+		return this.keepAliveInterval;
+	}
+
+	public void setKeepAliveInterval(Duration keepAliveInterval) {
+		this.keepAliveInterval = nonNegative(keepAliveInterval, "keep-alive-interval");
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = nonNegative(timeout, "timeout");
+	}
+
+	public String getCors() {
+		return this.cors;
+	}
+
+	public void setCors(String cors) {
+		this.cors = cors;
+	}
+
+	public DataSize getChunkSize() {
+		return this.chunkSize;
+	}
+
+	public void setChunkSize(DataSize chunkSize) {
+		if (chunkSize.toBytes() < 64 || chunkSize.toBytes() > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException("sse.chunk-size must be between 64B and 2GB, was " + chunkSize);
+		}
+		this.chunkSize = chunkSize;
+	}
+
+	public Duration getDisconnectDetectionInterval() {
+		return this.disconnectDetectionInterval;
+	}
+
+	public void setDisconnectDetectionInterval(Duration disconnectDetectionInterval) {
+		this.disconnectDetectionInterval = nonNegative(disconnectDetectionInterval, "disconnect-detection-interval");
+	}
+
+	public Duration getShutdownRetry() {
+		return this.shutdownRetry;
+	}
+
+	public void setShutdownRetry(Duration shutdownRetry) {
+		this.shutdownRetry = nonNegative(shutdownRetry, "shutdown-retry");
+	}
+
+	public SlowClient getSlowClient() {
+		return this.slowClient;
+	}
+
+	public Executor getExecutor() {
+		return this.executor;
+	}
+
+	public Error getError() {
+		return this.error;
+	}
+
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
+	public Topics getTopics() {
+		return this.topics;
+	}
+
+	/**
+	 * The stream options these properties give.
+	 * @return options with every field set
+	 */
+	public SseOptions toOptions() {
+		return SseOptions.defaults()
+			.async(this.async)
+			.retry(this.retry)
+			.keepAliveInterval(this.keepAliveInterval)
+			.timeout(this.timeout)
+			.cors(this.cors);
+	}
+
+	static Duration nonNegative(Duration value, String name) {
+		if (value.isNegative()) {
+			throw new IllegalArgumentException("sse." + name + " must be zero or positive, was " + value);
+		}
+		return value;
+	}
+
+	/**
+	 * How clients that cannot keep up are cut off, so they never hold a thread, a lock or
+	 * unbounded memory.
+	 */
+	public static class SlowClient {
+
+		/**
+		 * Longest a stream's socket may take nothing while bytes wait; then the stream is
+		 * cut off (reason slow_client).
+		 */
+		private Duration stallTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Most bytes queued for one async callback stream; past it send() waits for room.
+		 */
+		private DataSize bufferSize = DataSize.ofMegabytes(1);
+
+		/**
+		 * Longest send() of an async callback waits for room in its buffer; then the
+		 * stream is cut off and send() returns false.
+		 */
+		private Duration sendTimeout = Duration.ofSeconds(10);
+
+		public Duration getStallTimeout() {
+			return this.stallTimeout;
+		}
+
+		public void setStallTimeout(Duration stallTimeout) {
+			this.stallTimeout = positive(stallTimeout, "slow-client.stall-timeout");
+		}
+
+		public DataSize getBufferSize() {
+			return this.bufferSize;
+		}
+
+		public void setBufferSize(DataSize bufferSize) {
+			if (bufferSize.toBytes() < 1024) {
+				throw new IllegalArgumentException(
+						"sse.slow-client.buffer-size must be at least 1KB, was " + bufferSize);
+			}
+			this.bufferSize = bufferSize;
+		}
+
+		public Duration getSendTimeout() {
+			return this.sendTimeout;
+		}
+
+		public void setSendTimeout(Duration sendTimeout) {
+			this.sendTimeout = positive(sendTimeout, "slow-client.send-timeout");
+		}
+
+	}
+
+	static Duration positive(Duration value, String name) {
+		if (value.isNegative() || value.isZero()) {
+			throw new IllegalArgumentException("sse." + name + " must be positive, was " + value);
+		}
+		return value;
+	}
+
+	/**
+	 * The executor of async callbacks (the sseTaskExecutor bean, unless the application
+	 * defines its own).
+	 */
+	public static class Executor {
+
+		static final int PLATFORM_THREADS_DEFAULT_LIMIT = 200;
+
+		/**
+		 * Whether async callbacks run on virtual threads (Java 21+). Unset: as
+		 * spring.threads.virtual.enabled says.
+		 */
+		private @Nullable Boolean virtualThreads;
+
+		/**
+		 * Most async callbacks running at once; past it a new async stream is refused
+		 * with 503 and Retry-After. Default: unbounded on virtual threads, 200 on
+		 * platform threads.
+		 */
+		private @Nullable Integer maxConcurrency;
+
+		/**
+		 * What a refused client is told to wait (Retry-After), rounded to whole seconds.
+		 */
+		private Duration retryAfter = Duration.ofSeconds(5);
+
+		public @Nullable Boolean getVirtualThreads() {
+			return this.virtualThreads;
+		}
+
+		public void setVirtualThreads(@Nullable Boolean virtualThreads) {
+			this.virtualThreads = virtualThreads;
+		}
+
+		/**
+		 * Whether async callbacks (and the starter's blocking-I/O work) run on virtual
+		 * threads: {@code sse.executor.virtual-threads} when set, else Spring Boot's
+		 * {@code spring.threads.virtual.enabled}; never before Java 21.
+		 * @param environment the application's environment
+		 * @return whether to use virtual threads
+		 */
+		public boolean useVirtualThreads(Environment environment) {
+			if (!VirtualThreads.available()) {
+				return false;
+			}
+			return (this.virtualThreads != null) ? this.virtualThreads : Threading.VIRTUAL.isActive(environment);
+		}
+
+		public @Nullable Integer getMaxConcurrency() {
+			return this.maxConcurrency;
+		}
+
+		public void setMaxConcurrency(@Nullable Integer maxConcurrency) {
+			if (maxConcurrency != null && maxConcurrency < 1) {
+				throw new IllegalArgumentException(
+						"sse.executor.max-concurrency must be at least 1, was " + maxConcurrency);
+			}
+			this.maxConcurrency = maxConcurrency;
+		}
+
+		/**
+		 * The bound the executor applies.
+		 * @param virtual whether callbacks run on virtual threads
+		 * @return the configured bound, else none on virtual threads and 200 on platform
+		 * threads
+		 */
+		public @Nullable Integer effectiveMaxConcurrency(boolean virtual) {
+			if (this.maxConcurrency != null) {
+				return this.maxConcurrency;
+			}
+			return virtual ? null : PLATFORM_THREADS_DEFAULT_LIMIT;
+		}
+
+		public Duration getRetryAfter() {
+			return this.retryAfter;
+		}
+
+		public void setRetryAfter(Duration retryAfter) {
+			this.retryAfter = nonNegative(retryAfter, "executor.retry-after");
+		}
+
+	}
+
+	/** The final event a client gets when a callback throws. */
+	public static class Error {
+
+		/** Name of the event sent when a callback throws, just before the stream ends. */
+		private String eventName = "error";
+
+		/**
+		 * Whether that event carries the exception's message, as
+		 * server.error.include-message does for error pages.
+		 */
+		private IncludeMessage includeMessage = IncludeMessage.NEVER;
+
+		public String getEventName() {
+			return this.eventName;
+		}
+
+		public void setEventName(String eventName) {
+			if (eventName.isEmpty() || eventName.indexOf('\n') >= 0 || eventName.indexOf('\r') >= 0) {
+				throw new IllegalArgumentException("sse.error.event-name must be non-empty without CR or LF, was \""
+						+ eventName.replace("\n", "\\n").replace("\r", "\\r") + "\"");
+			}
+			this.eventName = eventName;
+		}
+
+		public IncludeMessage getIncludeMessage() {
+			return this.includeMessage;
+		}
+
+		public void setIncludeMessage(IncludeMessage includeMessage) {
+			this.includeMessage = includeMessage;
+		}
+
+	}
+
+	/** Topics: publish once, fan out to every subscriber, replay on reconnect. */
+	public static class Topics {
+
+		/**
+		 * Most bytes queued for one subscriber; past it the subscriber is cut off as a
+		 * slow client (it reconnects and replays from history). The default rides out a
+		 * burst of 1,000 8 KiB events.
+		 */
+		private DataSize bufferSize = DataSize.ofMegabytes(16);
+
+		/**
+		 * Name of the event that opens a stream whose Last-Event-ID the history no longer
+		 * covers: the client must reload its state.
+		 */
+		private String resetEvent = "sse-reset";
+
+		private final History history = new History();
+
+		public DataSize getBufferSize() {
+			return this.bufferSize;
+		}
+
+		public void setBufferSize(DataSize bufferSize) {
+			if (bufferSize.toBytes() < 1024) {
+				throw new IllegalArgumentException("sse.topics.buffer-size must be at least 1KB, was " + bufferSize);
+			}
+			this.bufferSize = bufferSize;
+		}
+
+		public String getResetEvent() {
+			return this.resetEvent;
+		}
+
+		public void setResetEvent(String resetEvent) {
+			if (resetEvent.isEmpty() || resetEvent.indexOf('\n') >= 0 || resetEvent.indexOf('\r') >= 0) {
+				throw new IllegalArgumentException("sse.topics.reset-event must be non-empty without CR or LF");
+			}
+			this.resetEvent = resetEvent;
+		}
+
+		public History getHistory() {
+			return this.history;
+		}
+
+		/** The events kept per topic for Last-Event-ID replay. */
+		public static class History {
+
+			/**
+			 * Most events kept per topic; 0 keeps none (a reconnecting client then always
+			 * gets sse-reset).
+			 */
+			private int size = 1000;
+
+			/** How long an event stays in its topic's history. */
+			private Duration ttl = Duration.ofMinutes(5);
+
+			public int getSize() {
+				return this.size;
+			}
+
+			public void setSize(int size) {
+				if (size < 0) {
+					throw new IllegalArgumentException("sse.topics.history.size must be zero or positive, was " + size);
+				}
+				this.size = size;
+			}
+
+			public Duration getTtl() {
+				return this.ttl;
+			}
+
+			public void setTtl(Duration ttl) {
+				this.ttl = nonNegative(ttl, "topics.history.ttl");
+			}
+
+		}
+
+	}
+
+	/** Micrometer meters of SSE streams. */
+	public static class Metrics {
+
+		/**
+		 * Whether the requests that carried SSE streams are kept out of
+		 * http.server.requests (each lasts as long as its stream, minutes or hours);
+		 * sse.connections.* measures streams instead.
+		 */
+		private boolean excludeFromHttpServerRequests = true;
+
+		public boolean isExcludeFromHttpServerRequests() {
+			return this.excludeFromHttpServerRequests;
+		}
+
+		public void setExcludeFromHttpServerRequests(boolean excludeFromHttpServerRequests) {
+			this.excludeFromHttpServerRequests = excludeFromHttpServerRequests;
+		}
+
+		/**
+		 * Most distinct "uri" tag values across the sse.* meters; past it new values are
+		 * dropped, so a mapping with unbounded patterns cannot flood the registry.
+		 */
+		private int maxUriTags = 100;
+
+		public int getMaxUriTags() {
+			return this.maxUriTags;
+		}
+
+		public void setMaxUriTags(int maxUriTags) {
+			if (maxUriTags < 1) {
+				throw new IllegalArgumentException("sse.metrics.max-uri-tags must be at least 1, was " + maxUriTags);
+			}
+			this.maxUriTags = maxUriTags;
+		}
+
+	}
+
+	/** Whether an error event includes the exception's message. */
+	public enum IncludeMessage {
+
+		/** Never: the client sees only that the stream failed. */
+		NEVER,
+
+		/** Always: the exception's message is sent to the client. */
+		ALWAYS
+
+	}
 
-    /** Reconnection delay sent to clients with the first bytes ("retry:"); 0 sends none, so the browser's default (about 3 s) applies. */
-    private Duration retry = Duration.ZERO;
-
-    /** Idle time after which a ":" comment keeps proxies from closing the stream; 20 s stays well under the 60 s idle timeout of common proxies and load balancers. 0 disables it. */
-    private Duration keepAliveInterval = Duration.ofSeconds(20);
-
-    /** Longest a stream may stay open; on expiry it closes and an async callback is interrupted. 0 means no limit. */
-    private Duration timeout = Duration.ZERO;
-
-    /** Origins allowed to read streams cross-site: "" for none, "*" for any (no credentials), or a comma-separated list of origins. */
-    private String cors = "";
-
-    /** Largest piece an event is written to the socket in; no line is ever split, whatever its size. */
-    private DataSize chunkSize = DataSize.ofKilobytes(32);
-
-    /** Longest a client that left an idle stream goes unnoticed: an idle stream is probed with an empty comment every half of this. 0 disables the probes (the container alone then notices, on the next write). */
-    private Duration disconnectDetectionInterval = Duration.ofSeconds(5);
-
-    /** Whether the SSE starter is on: false leaves the application as if it were not there (no SseService bean). */
-    private boolean enabled = true;
-
-    /** Reconnection delay clients are told when the application stops (a "retry:" line before the stream ends), so they come back soon, to this instance or another. 0 tells none. */
-    private Duration shutdownRetry = Duration.ofSeconds(1);
-
-    private final Executor executor = new Executor();
-
-    private final SlowClient slowClient = new SlowClient();
-
-    private final Error error = new Error();
-
-    private final Metrics metrics = new Metrics();
-
-    private final Topics topics = new Topics();
-
-    public boolean isEnabled() {
-        return this.enabled;
-    }
-
-    public void setEnabled(boolean enabled) {
-        this.enabled = enabled;
-    }
-
-    public boolean isAsync() {
-        return this.async;
-    }
-
-    public void setAsync(boolean async) {
-        this.async = async;
-    }
-
-    public Duration getRetry() {
-        return this.retry;
-    }
-
-    public void setRetry(Duration retry) {
-        this.retry = nonNegative(retry, "retry");
-    }
-
-    public Duration getKeepAliveInterval() {
-        return this.keepAliveInterval;
-    }
-
-    public void setKeepAliveInterval(Duration keepAliveInterval) {
-        this.keepAliveInterval = nonNegative(keepAliveInterval, "keep-alive-interval");
-    }
-
-    public Duration getTimeout() {
-        return this.timeout;
-    }
-
-    public void setTimeout(Duration timeout) {
-        this.timeout = nonNegative(timeout, "timeout");
-    }
-
-    public String getCors() {
-        return this.cors;
-    }
-
-    public void setCors(String cors) {
-        this.cors = cors;
-    }
-
-    public DataSize getChunkSize() {
-        return this.chunkSize;
-    }
-
-    public void setChunkSize(DataSize chunkSize) {
-        if (chunkSize.toBytes() < 64 || chunkSize.toBytes() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("sse.chunk-size must be between 64B and 2GB, was " + chunkSize);
-        }
-        this.chunkSize = chunkSize;
-    }
-
-    public Duration getDisconnectDetectionInterval() {
-        return this.disconnectDetectionInterval;
-    }
-
-    public void setDisconnectDetectionInterval(Duration disconnectDetectionInterval) {
-        this.disconnectDetectionInterval = nonNegative(disconnectDetectionInterval, "disconnect-detection-interval");
-    }
-
-    public Duration getShutdownRetry() {
-        return this.shutdownRetry;
-    }
-
-    public void setShutdownRetry(Duration shutdownRetry) {
-        this.shutdownRetry = nonNegative(shutdownRetry, "shutdown-retry");
-    }
-
-    public SlowClient getSlowClient() {
-        return this.slowClient;
-    }
-
-    public Executor getExecutor() {
-        return this.executor;
-    }
-
-    public Error getError() {
-        return this.error;
-    }
-
-    public Metrics getMetrics() {
-        return this.metrics;
-    }
-
-    public Topics getTopics() {
-        return this.topics;
-    }
-
-    /**
-     * The stream options these properties give.
-     * @return options with every field set
-     */
-    public SseOptions toOptions() {
-        return SseOptions.defaults()
-            .async(this.async)
-            .retry(this.retry)
-            .keepAliveInterval(this.keepAliveInterval)
-            .timeout(this.timeout)
-            .cors(this.cors);
-    }
-
-    static Duration nonNegative(Duration value, String name) {
-        if (value.isNegative()) {
-            throw new IllegalArgumentException("sse." + name + " must be zero or positive, was " + value);
-        }
-        return value;
-    }
-
-    /** How clients that cannot keep up are cut off, so they never hold a thread, a lock or unbounded memory. */
-    public static class SlowClient {
-
-        /** Longest a stream's socket may take nothing while bytes wait; then the stream is cut off (reason slow_client). */
-        private Duration stallTimeout = Duration.ofSeconds(10);
-
-        /** Most bytes queued for one async callback stream; past it send() waits for room. */
-        private DataSize bufferSize = DataSize.ofMegabytes(1);
-
-        /** Longest send() of an async callback waits for room in its buffer; then the stream is cut off and send() returns false. */
-        private Duration sendTimeout = Duration.ofSeconds(10);
-
-        public Duration getStallTimeout() {
-            return this.stallTimeout;
-        }
-
-        public void setStallTimeout(Duration stallTimeout) {
-            this.stallTimeout = positive(stallTimeout, "slow-client.stall-timeout");
-        }
-
-        public DataSize getBufferSize() {
-            return this.bufferSize;
-        }
-
-        public void setBufferSize(DataSize bufferSize) {
-            if (bufferSize.toBytes() < 1024) {
-                throw new IllegalArgumentException("sse.slow-client.buffer-size must be at least 1KB, was " + bufferSize);
-            }
-            this.bufferSize = bufferSize;
-        }
-
-        public Duration getSendTimeout() {
-            return this.sendTimeout;
-        }
-
-        public void setSendTimeout(Duration sendTimeout) {
-            this.sendTimeout = positive(sendTimeout, "slow-client.send-timeout");
-        }
-    }
-
-    static Duration positive(Duration value, String name) {
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException("sse." + name + " must be positive, was " + value);
-        }
-        return value;
-    }
-
-    /** The executor of async callbacks (the sseTaskExecutor bean, unless the application defines its own). */
-    public static class Executor {
-
-        static final int PLATFORM_THREADS_DEFAULT_LIMIT = 200;
-
-        /** Whether async callbacks run on virtual threads (Java 21+). Unset: as spring.threads.virtual.enabled says. */
-        private @Nullable Boolean virtualThreads;
-
-        /** Most async callbacks running at once; past it a new async stream is refused with 503 and Retry-After. Default: unbounded on virtual threads, 200 on platform threads. */
-        private @Nullable Integer maxConcurrency;
-
-        /** What a refused client is told to wait (Retry-After), rounded to whole seconds. */
-        private Duration retryAfter = Duration.ofSeconds(5);
-
-        public @Nullable Boolean getVirtualThreads() {
-            return this.virtualThreads;
-        }
-
-        public void setVirtualThreads(@Nullable Boolean virtualThreads) {
-            this.virtualThreads = virtualThreads;
-        }
-
-        /**
-         * Whether async callbacks (and the starter's blocking-I/O work) run on virtual threads:
-         * {@code sse.executor.virtual-threads} when set, else Spring Boot's
-         * {@code spring.threads.virtual.enabled}; never before Java 21.
-         * @param environment the application's environment
-         * @return whether to use virtual threads
-         */
-        public boolean useVirtualThreads(Environment environment) {
-            if (!VirtualThreads.available()) {
-                return false;
-            }
-            return (this.virtualThreads != null) ? this.virtualThreads : Threading.VIRTUAL.isActive(environment);
-        }
-
-        public @Nullable Integer getMaxConcurrency() {
-            return this.maxConcurrency;
-        }
-
-        public void setMaxConcurrency(@Nullable Integer maxConcurrency) {
-            if (maxConcurrency != null && maxConcurrency < 1) {
-                throw new IllegalArgumentException("sse.executor.max-concurrency must be at least 1, was "
-                        + maxConcurrency);
-            }
-            this.maxConcurrency = maxConcurrency;
-        }
-
-        /**
-         * The bound the executor applies.
-         * @param virtual whether callbacks run on virtual threads
-         * @return the configured bound, else none on virtual threads and 200 on platform threads
-         */
-        public @Nullable Integer effectiveMaxConcurrency(boolean virtual) {
-            if (this.maxConcurrency != null) {
-                return this.maxConcurrency;
-            }
-            return virtual ? null : PLATFORM_THREADS_DEFAULT_LIMIT;
-        }
-
-        public Duration getRetryAfter() {
-            return this.retryAfter;
-        }
-
-        public void setRetryAfter(Duration retryAfter) {
-            this.retryAfter = nonNegative(retryAfter, "executor.retry-after");
-        }
-    }
-
-    /** The final event a client gets when a callback throws. */
-    public static class Error {
-
-        /** Name of the event sent when a callback throws, just before the stream ends. */
-        private String eventName = "error";
-
-        /** Whether that event carries the exception's message, as server.error.include-message does for error pages. */
-        private IncludeMessage includeMessage = IncludeMessage.NEVER;
-
-        public String getEventName() {
-            return this.eventName;
-        }
-
-        public void setEventName(String eventName) {
-            if (eventName.isEmpty() || eventName.indexOf('\n') >= 0 || eventName.indexOf('\r') >= 0) {
-                throw new IllegalArgumentException("sse.error.event-name must be non-empty without CR or LF, was \""
-                        + eventName.replace("\n", "\\n").replace("\r", "\\r") + "\"");
-            }
-            this.eventName = eventName;
-        }
-
-        public IncludeMessage getIncludeMessage() {
-            return this.includeMessage;
-        }
-
-        public void setIncludeMessage(IncludeMessage includeMessage) {
-            this.includeMessage = includeMessage;
-        }
-    }
-
-    /** Topics: publish once, fan out to every subscriber, replay on reconnect. */
-    public static class Topics {
-
-        /** Most bytes queued for one subscriber; past it the subscriber is cut off as a slow client (it reconnects and replays from history). The default rides out a burst of 1,000 8 KiB events. */
-        private DataSize bufferSize = DataSize.ofMegabytes(16);
-
-        /** Name of the event that opens a stream whose Last-Event-ID the history no longer covers: the client must reload its state. */
-        private String resetEvent = "sse-reset";
-
-        private final History history = new History();
-
-        public DataSize getBufferSize() {
-            return this.bufferSize;
-        }
-
-        public void setBufferSize(DataSize bufferSize) {
-            if (bufferSize.toBytes() < 1024) {
-                throw new IllegalArgumentException("sse.topics.buffer-size must be at least 1KB, was " + bufferSize);
-            }
-            this.bufferSize = bufferSize;
-        }
-
-        public String getResetEvent() {
-            return this.resetEvent;
-        }
-
-        public void setResetEvent(String resetEvent) {
-            if (resetEvent.isEmpty() || resetEvent.indexOf('\n') >= 0 || resetEvent.indexOf('\r') >= 0) {
-                throw new IllegalArgumentException("sse.topics.reset-event must be non-empty without CR or LF");
-            }
-            this.resetEvent = resetEvent;
-        }
-
-        public History getHistory() {
-            return this.history;
-        }
-
-        /** The events kept per topic for Last-Event-ID replay. */
-        public static class History {
-
-            /** Most events kept per topic; 0 keeps none (a reconnecting client then always gets sse-reset). */
-            private int size = 1000;
-
-            /** How long an event stays in its topic's history. */
-            private Duration ttl = Duration.ofMinutes(5);
-
-            public int getSize() {
-                return this.size;
-            }
-
-            public void setSize(int size) {
-                if (size < 0) {
-                    throw new IllegalArgumentException("sse.topics.history.size must be zero or positive, was " + size);
-                }
-                this.size = size;
-            }
-
-            public Duration getTtl() {
-                return this.ttl;
-            }
-
-            public void setTtl(Duration ttl) {
-                this.ttl = nonNegative(ttl, "topics.history.ttl");
-            }
-        }
-    }
-
-    /** Micrometer meters of SSE streams. */
-    public static class Metrics {
-
-        /** Whether the requests that carried SSE streams are kept out of http.server.requests (each lasts as long as its stream, minutes or hours); sse.connections.* measures streams instead. */
-        private boolean excludeFromHttpServerRequests = true;
-
-        public boolean isExcludeFromHttpServerRequests() {
-            return this.excludeFromHttpServerRequests;
-        }
-
-        public void setExcludeFromHttpServerRequests(boolean excludeFromHttpServerRequests) {
-            this.excludeFromHttpServerRequests = excludeFromHttpServerRequests;
-        }
-
-        /** Most distinct "uri" tag values across the sse.* meters; past it new values are dropped, so a mapping with unbounded patterns cannot flood the registry. */
-        private int maxUriTags = 100;
-
-        public int getMaxUriTags() {
-            return this.maxUriTags;
-        }
-
-        public void setMaxUriTags(int maxUriTags) {
-            if (maxUriTags < 1) {
-                throw new IllegalArgumentException("sse.metrics.max-uri-tags must be at least 1, was " + maxUriTags);
-            }
-            this.maxUriTags = maxUriTags;
-        }
-    }
-
-    /** Whether an error event includes the exception's message. */
-    public enum IncludeMessage {
-
-        /** Never: the client sees only that the stream failed. */
-        NEVER,
-
-        /** Always: the exception's message is sent to the client. */
-        ALWAYS
-    }
 }

@@ -9,31 +9,33 @@ import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.Ordered;
 
 /**
- * Ends the open streams as soon as the application context starts closing: before Spring Boot
- * closes the meter registries (so {@code reason=shutdown} is still counted) and before the web
- * server's graceful shutdown waits on requests. The service's own lifecycle stop remains as a
- * second line. Ignores the closing of other contexts (a child management context).
+ * Ends the open streams as soon as the application context starts closing: before Spring
+ * Boot closes the meter registries (so {@code reason=shutdown} is still counted) and
+ * before the web server's graceful shutdown waits on requests. The service's own
+ * lifecycle stop remains as a second line. Ignores the closing of other contexts (a child
+ * management context).
  */
 final class SseShutdownListener implements ApplicationListener<ContextClosedEvent>, Ordered {
 
-    private final ObjectProvider<DefaultSseService> service;
+	private final ObjectProvider<DefaultSseService> service;
 
-    private final ApplicationContext context;
+	private final ApplicationContext context;
 
-    SseShutdownListener(ObjectProvider<DefaultSseService> service, ApplicationContext context) {
-        this.service = service;
-        this.context = context;
-    }
+	SseShutdownListener(ObjectProvider<DefaultSseService> service, ApplicationContext context) {
+		this.service = service;
+		this.context = context;
+	}
 
-    @Override
-    public void onApplicationEvent(ContextClosedEvent event) {
-        if (event.getApplicationContext() == this.context) {
-            this.service.ifAvailable(DefaultSseService::stop);
-        }
-    }
+	@Override
+	public void onApplicationEvent(ContextClosedEvent event) {
+		if (event.getApplicationContext() == this.context) {
+			this.service.ifAvailable(DefaultSseService::stop);
+		}
+	}
 
-    @Override
-    public int getOrder() {
-        return Ordered.HIGHEST_PRECEDENCE;
-    }
+	@Override
+	public int getOrder() {
+		return Ordered.HIGHEST_PRECEDENCE;
+	}
+
 }

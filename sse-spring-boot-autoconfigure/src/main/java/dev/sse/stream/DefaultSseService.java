@@ -28,321 +28,333 @@ import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * The auto-configured {@link SseService}: a thin façade that makes streams and hands them what
- * they need ({@link StreamContext}), over the registry of open streams, the starter's threads and
- * the broker. Ends every stream when the application stops, before the web server's graceful
- * shutdown, so that never waits on a stream. Thread-safe. Internal: inject {@link SseService}.
+ * The auto-configured {@link SseService}: a thin façade that makes streams and hands them
+ * what they need ({@link StreamContext}), over the registry of open streams, the
+ * starter's threads and the broker. Ends every stream when the application stops, before
+ * the web server's graceful shutdown, so that never waits on a stream. Thread-safe.
+ * Internal: inject {@link SseService}.
  */
 public class DefaultSseService implements SseService, SmartLifecycle, DisposableBean {
 
-    private static final Logger log = LoggerFactory.getLogger(DefaultSseService.class);
+	private static final Logger log = LoggerFactory.getLogger(DefaultSseService.class);
 
-    /** How often housekeeping looks at the open streams: keep-alives and probes are due within this. */
-    private static final Duration TICK = Duration.ofMillis(100);
+	/**
+	 * How often housekeeping looks at the open streams: keep-alives and probes are due
+	 * within this.
+	 */
+	private static final Duration TICK = Duration.ofMillis(100);
 
-    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+	private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
 
-    private final StreamContext context;
+	private final StreamContext context;
 
-    private final TaskExecutor callbackExecutor;
+	private final TaskExecutor callbackExecutor;
 
-    private final ScheduledFuture<?> housekeeping;
+	private final ScheduledFuture<?> housekeeping;
 
-    private volatile boolean running;
+	private volatile boolean running;
 
-    /**
-     * @param settings the application-wide settings
-     * @param dataConverter turns data into event text
-     * @param callbackExecutor runs async callbacks; its refusal becomes a 503
-     * @param listeners told what happens to streams (metrics)
-     * @param broker fans topic events out and keeps their history
-     * @param topicSettings the settings of topic streams
-     */
-    public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
-            List<StreamListener> listeners, SseBroker broker, TopicSettings topicSettings) {
-        this(settings, dataConverter, callbackExecutor, listeners, broker, topicSettings, StreamExecutors.standalone());
-    }
+	/**
+	 * @param settings the application-wide settings
+	 * @param dataConverter turns data into event text
+	 * @param callbackExecutor runs async callbacks; its refusal becomes a 503
+	 * @param listeners told what happens to streams (metrics)
+	 * @param broker fans topic events out and keeps their history
+	 * @param topicSettings the settings of topic streams
+	 */
+	public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
+			List<StreamListener> listeners, SseBroker broker, TopicSettings topicSettings) {
+		this(settings, dataConverter, callbackExecutor, listeners, broker, topicSettings, StreamExecutors.standalone());
+	}
 
-    /**
-     * @param settings the application-wide settings
-     * @param dataConverter turns data into event text
-     * @param callbackExecutor runs async callbacks; its refusal becomes a 503
-     * @param listeners told what happens to streams (metrics)
-     * @param broker fans topic events out and keeps their history
-     * @param topicSettings the settings of topic streams
-     * @param executors the starter's own threads
-     */
-    public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
-            List<StreamListener> listeners, SseBroker broker, TopicSettings topicSettings, StreamExecutors executors) {
-        this.context = StreamContext.of(settings, topicSettings, dataConverter, new StreamRegistry(listeners),
-                executors, broker);
-        this.callbackExecutor = callbackExecutor;
-        this.housekeeping = executors.scheduleWithFixedDelay(new Housekeeping(this.context), TICK);
-    }
+	/**
+	 * @param settings the application-wide settings
+	 * @param dataConverter turns data into event text
+	 * @param callbackExecutor runs async callbacks; its refusal becomes a 503
+	 * @param listeners told what happens to streams (metrics)
+	 * @param broker fans topic events out and keeps their history
+	 * @param topicSettings the settings of topic streams
+	 * @param executors the starter's own threads
+	 */
+	public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
+			List<StreamListener> listeners, SseBroker broker, TopicSettings topicSettings, StreamExecutors executors) {
+		this.context = StreamContext.of(settings, topicSettings, dataConverter, new StreamRegistry(listeners),
+				executors, broker);
+		this.callbackExecutor = callbackExecutor;
+		this.housekeeping = executors.scheduleWithFixedDelay(new Housekeeping(this.context), TICK);
+	}
 
-    // ---- SseService ----
+	// ---- SseService ----
 
-    @Override
-    public SseEmitter stream(SseCallback callback) {
-        return stream(SseOptions.defaults(), callback);
-    }
+	@Override
+	public SseEmitter stream(SseCallback callback) {
+		return stream(SseOptions.defaults(), callback);
+	}
 
-    @Override
-    public SseEmitter stream(SseOptions options, SseCallback callback) {
-        Objects.requireNonNull(options, "options must not be null");
-        Objects.requireNonNull(callback, "callback must not be null");
-        HttpServletRequest request = currentRequest();
-        SseOptions resolved = options.orElse(this.context.settings().defaults());
-        CallbackStream stream = new CallbackStream(this.context, emitter(resolved, request), StreamRequest.of(request),
-                resolved, callback);
-        if (Boolean.TRUE.equals(resolved.getAsync())) {
-            try {
-                stream.submitTo(this.callbackExecutor);
-            }
-            catch (TaskRejectedException ex) {
-                stream.abandon();
-                this.context.registry().rejected(stream, "capacity");
-                log.warn("Refused SSE stream {}: no thread for its async callback ({})", stream.description(),
-                        ex.getMessage());
-                throw new SseStreamRejectedException(this.context.settings().retryAfter(), ex);
-            }
-        }
-        return pending(stream, resolved, request, null);
-    }
+	@Override
+	public SseEmitter stream(SseOptions options, SseCallback callback) {
+		Objects.requireNonNull(options, "options must not be null");
+		Objects.requireNonNull(callback, "callback must not be null");
+		HttpServletRequest request = currentRequest();
+		SseOptions resolved = options.orElse(this.context.settings().defaults());
+		CallbackStream stream = new CallbackStream(this.context, emitter(resolved, request), StreamRequest.of(request),
+				resolved, callback);
+		if (Boolean.TRUE.equals(resolved.getAsync())) {
+			try {
+				stream.submitTo(this.callbackExecutor);
+			}
+			catch (TaskRejectedException ex) {
+				stream.abandon();
+				this.context.registry().rejected(stream, "capacity");
+				log.warn("Refused SSE stream {}: no thread for its async callback ({})", stream.description(),
+						ex.getMessage());
+				throw new SseStreamRejectedException(this.context.settings().retryAfter(), ex);
+			}
+		}
+		return pending(stream, resolved, request, null);
+	}
 
-    @Override
-    public String publish(String topic, @Nullable Object data) {
-        return publish(topic, data, null);
-    }
+	@Override
+	public String publish(String topic, @Nullable Object data) {
+		return publish(topic, data, null);
+	}
 
-    @Override
-    public String publish(String topic, @Nullable Object data, @Nullable String event) {
-        SseEncoder.checkEventName(event);
-        return this.context.broker().publish(topic, event, this.context.dataConverter().toText(data)).id();
-    }
+	@Override
+	public String publish(String topic, @Nullable Object data, @Nullable String event) {
+		SseEncoder.checkEventName(event);
+		return this.context.broker().publish(topic, event, this.context.dataConverter().toText(data)).id();
+	}
 
-    @Override
-    public SseEmitter subscribe(String... topics) {
-        return subscribe(SseOptions.defaults(), topics);
-    }
+	@Override
+	public SseEmitter subscribe(String... topics) {
+		return subscribe(SseOptions.defaults(), topics);
+	}
 
-    @Override
-    public SseEmitter subscribe(SseOptions options, String... topics) {
-        Objects.requireNonNull(options, "options must not be null");
-        List<String> names = List.of(topics);
-        if (names.isEmpty() || names.stream().anyMatch(String::isEmpty)) {
-            throw new IllegalArgumentException("subscribe needs at least one topic, none empty: " + names);
-        }
-        HttpServletRequest request = currentRequest();
-        SseOptions resolved = options.orElse(this.context.settings().defaults());
-        TopicStream stream = new TopicStream(this.context, emitter(resolved, request), StreamRequest.of(request),
-                resolved, names);
-        String position;
-        try {
-            position = stream.subscribe();
-        }
-        catch (RuntimeException ex) {
-            stream.abandon();
-            throw ex;
-        }
-        return pending(stream, resolved, request, position);
-    }
+	@Override
+	public SseEmitter subscribe(SseOptions options, String... topics) {
+		Objects.requireNonNull(options, "options must not be null");
+		List<String> names = List.of(topics);
+		if (names.isEmpty() || names.stream().anyMatch(String::isEmpty)) {
+			throw new IllegalArgumentException("subscribe needs at least one topic, none empty: " + names);
+		}
+		HttpServletRequest request = currentRequest();
+		SseOptions resolved = options.orElse(this.context.settings().defaults());
+		TopicStream stream = new TopicStream(this.context, emitter(resolved, request), StreamRequest.of(request),
+				resolved, names);
+		String position;
+		try {
+			position = stream.subscribe();
+		}
+		catch (RuntimeException ex) {
+			stream.abandon();
+			throw ex;
+		}
+		return pending(stream, resolved, request, position);
+	}
 
-    private SseStreamEmitter emitter(SseOptions resolved, HttpServletRequest request) {
-        if (this.context.registry().isStopped()) {
-            throw new SseStreamRejectedException(this.context.settings().retryAfter(),
-                    "The application is shutting down");
-        }
-        if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
-                && attributes.getResponse() != null) {
-            CorsPolicy.apply(Objects.requireNonNullElse(resolved.getCors(), ""), request, attributes.getResponse());
-        }
-        return new SseStreamEmitter(this.context.dataConverter());
-    }
+	private SseStreamEmitter emitter(SseOptions resolved, HttpServletRequest request) {
+		if (this.context.registry().isStopped()) {
+			throw new SseStreamRejectedException(this.context.settings().retryAfter(),
+					"The application is shutting down");
+		}
+		if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
+				&& attributes.getResponse() != null) {
+			CorsPolicy.apply(Objects.requireNonNullElse(resolved.getCors(), ""), request, attributes.getResponse());
+		}
+		return new SseStreamEmitter(this.context.dataConverter());
+	}
 
-    /**
-     * Queues the opening bytes and leaves the stream for the interceptor to open. A topic stream's
-     * opening sets the client's last event id to where its subscription starts.
-     */
-    private SseEmitter pending(AbstractStream stream, SseOptions resolved, HttpServletRequest request,
-            @Nullable String position) {
-        try {
-            Duration retry = resolved.getRetry();
-            stream.sendOpening(this.context.encoder().opening((retry != null) ? retry : Duration.ZERO, position));
-        }
-        catch (IOException ex) {
-            stream.abandon();
-            throw new UncheckedIOException(ex);
-        }
-        request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, stream);
-        return stream.emitterForHandler();
-    }
+	/**
+	 * Queues the opening bytes and leaves the stream for the interceptor to open. A topic
+	 * stream's opening sets the client's last event id to where its subscription starts.
+	 */
+	private SseEmitter pending(AbstractStream stream, SseOptions resolved, HttpServletRequest request,
+			@Nullable String position) {
+		try {
+			Duration retry = resolved.getRetry();
+			stream.sendOpening(this.context.encoder().opening((retry != null) ? retry : Duration.ZERO, position));
+		}
+		catch (IOException ex) {
+			stream.abandon();
+			throw new UncheckedIOException(ex);
+		}
+		request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, stream);
+		return stream.emitterForHandler();
+	}
 
-    private static HttpServletRequest currentRequest() {
-        RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
-        if (!(attributes instanceof ServletRequestAttributes servletAttributes)) {
-            throw new IllegalStateException("SseService.stream must be called on the request thread of a "
-                    + "Spring MVC handler (no current request)");
-        }
-        HttpServletRequest request = servletAttributes.getRequest();
-        if (request.getAttribute(SseStreamInterceptor.ACTIVE_ATTRIBUTE) == null) {
-            throw new IllegalStateException("SseService.stream must be called from a Spring MVC handler whose "
-                    + "mapping has the SSE interceptor (is the SSE auto-configuration active?)");
-        }
-        if (request.getAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE) != null) {
-            throw new IllegalStateException("SseService.stream was already called for this request: "
-                    + "one request carries one stream");
-        }
-        return request;
-    }
+	private static HttpServletRequest currentRequest() {
+		RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+		if (!(attributes instanceof ServletRequestAttributes servletAttributes)) {
+			throw new IllegalStateException("SseService.stream must be called on the request thread of a "
+					+ "Spring MVC handler (no current request)");
+		}
+		HttpServletRequest request = servletAttributes.getRequest();
+		if (request.getAttribute(SseStreamInterceptor.ACTIVE_ATTRIBUTE) == null) {
+			throw new IllegalStateException("SseService.stream must be called from a Spring MVC handler whose "
+					+ "mapping has the SSE interceptor (is the SSE auto-configuration active?)");
+		}
+		if (request.getAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE) != null) {
+			throw new IllegalStateException(
+					"SseService.stream was already called for this request: " + "one request carries one stream");
+		}
+		return request;
+	}
 
-    // ---- for operators ----
+	// ---- for operators ----
 
-    /**
-     * The number of open streams.
-     * @return how many streams are open now
-     */
-    public int openStreams() {
-        return this.context.registry().size();
-    }
+	/**
+	 * The number of open streams.
+	 * @return how many streams are open now
+	 */
+	public int openStreams() {
+		return this.context.registry().size();
+	}
 
-    /**
-     * The open streams.
-     * @return a snapshot, in no particular order
-     */
-    public List<SseStreamInfo> streams() {
-        return List.copyOf(this.context.registry().streams());
-    }
+	/**
+	 * The open streams.
+	 * @return a snapshot, in no particular order
+	 */
+	public List<SseStreamInfo> streams() {
+		return List.copyOf(this.context.registry().streams());
+	}
 
-    /**
-     * One open stream.
-     * @param id its id
-     * @return the stream, or {@code null} if no open stream has that id
-     */
-    public @Nullable SseStreamInfo stream(String id) {
-        return this.context.registry().get(id);
-    }
+	/**
+	 * One open stream.
+	 * @param id its id
+	 * @return the stream, or {@code null} if no open stream has that id
+	 */
+	public @Nullable SseStreamInfo stream(String id) {
+		return this.context.registry().get(id);
+	}
 
-    /**
-     * Closes an open stream (reason {@code evicted}); its callback is interrupted.
-     * @param id its id
-     * @return whether a stream with that id was open
-     */
-    public boolean evict(String id) {
-        AbstractStream stream = this.context.registry().get(id);
-        if (stream == null) {
-            return false;
-        }
-        stream.endSoon(CloseReason.EVICTED);
-        return true;
-    }
+	/**
+	 * Closes an open stream (reason {@code evicted}); its callback is interrupted.
+	 * @param id its id
+	 * @return whether a stream with that id was open
+	 */
+	public boolean evict(String id) {
+		AbstractStream stream = this.context.registry().get(id);
+		if (stream == null) {
+			return false;
+		}
+		stream.endSoon(CloseReason.EVICTED);
+		return true;
+	}
 
-    /**
-     * Callbacks running now: sync ones hold a request thread each, async ones a thread of the
-     * {@code sseTaskExecutor}.
-     * @param async which
-     * @return how many
-     */
-    public int runningCallbacks(boolean async) {
-        return this.context.registry().runningCallbacks(async);
-    }
+	/**
+	 * Callbacks running now: sync ones hold a request thread each, async ones a thread of
+	 * the {@code sseTaskExecutor}.
+	 * @param async which
+	 * @return how many
+	 */
+	public int runningCallbacks(boolean async) {
+		return this.context.registry().runningCallbacks(async);
+	}
 
-    /**
-     * The bytes waiting to be written to the clients of all open streams.
-     * @return the sum
-     */
-    public long queuedBytes() {
-        long total = 0;
-        for (AbstractStream stream : this.context.registry().streams()) {
-            total += stream.queuedBytes();
-        }
-        return total;
-    }
+	/**
+	 * The bytes waiting to be written to the clients of all open streams.
+	 * @return the sum
+	 */
+	public long queuedBytes() {
+		long total = 0;
+		for (AbstractStream stream : this.context.registry().streams()) {
+			total += stream.queuedBytes();
+		}
+		return total;
+	}
 
-    /**
-     * The broker behind topics.
-     * @return the broker
-     */
-    public SseBroker broker() {
-        return this.context.broker();
-    }
+	/**
+	 * The broker behind topics.
+	 * @return the broker
+	 */
+	public SseBroker broker() {
+		return this.context.broker();
+	}
 
-    /** For tests in this package: what the streams share. */
-    StreamContext context() {
-        return this.context;
-    }
+	/** For tests in this package: what the streams share. */
+	StreamContext context() {
+		return this.context;
+	}
 
-    // ---- lifecycle ----
+	// ---- lifecycle ----
 
-    @Override
-    public void start() {
-        this.context.registry().restart();
-        this.running = true;
-    }
+	@Override
+	public void start() {
+		this.context.registry().restart();
+		this.running = true;
+	}
 
-    /** Ends every open stream, so the web server's graceful shutdown does not wait on them. */
-    @Override
-    public void stop() {
-        this.running = false;
-        StreamRegistry registry = this.context.registry();
-        // From now on no stream opens: one that is opening sees this and ends itself.
-        registry.stop();
-        List<AbstractStream> streams = List.copyOf(registry.streams());
-        if (streams.isEmpty()) {
-            return;
-        }
-        log.info("Closing {} open SSE stream(s) for shutdown", streams.size());
-        for (AbstractStream stream : streams) {
-            stream.endSoon(CloseReason.SHUTDOWN);
-        }
-        if (!registry.awaitDrained(SHUTDOWN_WAIT)) {
-            log.warn("{} SSE stream(s) still closing after {}", registry.size(), SHUTDOWN_WAIT);
-        }
-    }
+	/**
+	 * Ends every open stream, so the web server's graceful shutdown does not wait on
+	 * them.
+	 */
+	@Override
+	public void stop() {
+		this.running = false;
+		StreamRegistry registry = this.context.registry();
+		// From now on no stream opens: one that is opening sees this and ends itself.
+		registry.stop();
+		List<AbstractStream> streams = List.copyOf(registry.streams());
+		if (streams.isEmpty()) {
+			return;
+		}
+		log.info("Closing {} open SSE stream(s) for shutdown", streams.size());
+		for (AbstractStream stream : streams) {
+			stream.endSoon(CloseReason.SHUTDOWN);
+		}
+		if (!registry.awaitDrained(SHUTDOWN_WAIT)) {
+			log.warn("{} SSE stream(s) still closing after {}", registry.size(), SHUTDOWN_WAIT);
+		}
+	}
 
-    @Override
-    public boolean isRunning() {
-        return this.running;
-    }
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
 
-    @Override
-    public void destroy() {
-        this.housekeeping.cancel(false);
-        this.context.executors().shutdown();
-    }
+	@Override
+	public void destroy() {
+		this.housekeeping.cancel(false);
+		this.context.executors().shutdown();
+	}
 
-    /** The housekeeping tick: every open stream's heartbeat, and the broker's purge about once a second. */
-    private static final class Housekeeping implements Runnable {
+	/**
+	 * The housekeeping tick: every open stream's heartbeat, and the broker's purge about
+	 * once a second.
+	 */
+	private static final class Housekeeping implements Runnable {
 
-        private final StreamContext context;
+		private final StreamContext context;
 
-        private long lastPurgeNanos = System.nanoTime();
+		private long lastPurgeNanos = System.nanoTime();
 
-        Housekeeping(StreamContext context) {
-            this.context = context;
-        }
+		Housekeeping(StreamContext context) {
+			this.context = context;
+		}
 
-        @Override
-        public void run() {
-            long now = System.nanoTime();
-            for (AbstractStream stream : this.context.registry().streams()) {
-                try {
-                    stream.idleCheck(now);
-                }
-                catch (RuntimeException ex) {
-                    log.warn("SSE housekeeping of stream {} failed", stream.description(), ex);
-                }
-            }
-            this.context.registry().checkDraining(now);
-            if (now - this.lastPurgeNanos > TimeUnit.SECONDS.toNanos(1)) {
-                this.lastPurgeNanos = now;
-                try {
-                    this.context.broker().purge();
-                }
-                catch (RuntimeException ex) {
-                    log.warn("SSE broker housekeeping failed", ex);
-                }
-            }
-        }
-    }
+		@Override
+		public void run() {
+			long now = System.nanoTime();
+			for (AbstractStream stream : this.context.registry().streams()) {
+				try {
+					stream.idleCheck(now);
+				}
+				catch (RuntimeException ex) {
+					log.warn("SSE housekeeping of stream {} failed", stream.description(), ex);
+				}
+			}
+			this.context.registry().checkDraining(now);
+			if (now - this.lastPurgeNanos > TimeUnit.SECONDS.toNanos(1)) {
+				this.lastPurgeNanos = now;
+				try {
+					this.context.broker().purge();
+				}
+				catch (RuntimeException ex) {
+					log.warn("SSE broker housekeeping failed", ex);
+				}
+			}
+		}
+
+	}
+
 }

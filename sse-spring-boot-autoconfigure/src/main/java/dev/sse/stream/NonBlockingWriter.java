@@ -19,342 +19,366 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Writes a stream with Servlet non-blocking I/O: events are queued (encoded once, shared) and
- * drained only while the socket takes them, by a small pool of writer threads or by the
- * container's own {@code onWritePossible}. A client that stops reading therefore holds no thread
- * and no lock; its queue grows and the stall clock runs until its stream is cut off.
+ * Writes a stream with Servlet non-blocking I/O: events are queued (encoded once, shared)
+ * and drained only while the socket takes them, by a small pool of writer threads or by
+ * the container's own {@code onWritePossible}. A client that stops reading therefore
+ * holds no thread and no lock; its queue grows and the stall clock runs until its stream
+ * is cut off.
  *
- * <p>The rules that keep every queued byte moving:
+ * <p>
+ * The rules that keep every queued byte moving:
  * <ul>
- * <li>{@code isReady()} is asked before every write and flush; when it says no, the container
- * calls {@code onWritePossible} later, which resumes the drain.</li>
- * <li>Bytes written but not yet flushed are remembered, and flushed on the next drain even when
- * the queue is empty by then.</li>
- * <li>After a flush, {@code isReady()} is asked again: if the flush left bytes behind, the container
- * finishes them and calls back.</li>
- * <li>A publisher only schedules a drain when the socket is not known to be blocked; the flag is
- * raised before asking {@code isReady()}, and the drain polls the queue again after lowering it,
- * so an event queued meanwhile is never left behind.</li>
+ * <li>{@code isReady()} is asked before every write and flush; when it says no, the
+ * container calls {@code onWritePossible} later, which resumes the drain.</li>
+ * <li>Bytes written but not yet flushed are remembered, and flushed on the next drain
+ * even when the queue is empty by then.</li>
+ * <li>After a flush, {@code isReady()} is asked again: if the flush left bytes behind,
+ * the container finishes them and calls back.</li>
+ * <li>A publisher only schedules a drain when the socket is not known to be blocked; the
+ * flag is raised before asking {@code isReady()}, and the drain polls the queue again
+ * after lowering it, so an event queued meanwhile is never left behind.</li>
  * </ul>
  * One drain runs at a time ({@code wip}); the container's objects are touched only under
  * {@code lock}, held for the duration of non-blocking writes. Internal.
  */
 final class NonBlockingWriter extends StreamWriter implements WriteListener, Runnable {
 
-    private final Owner owner;
+	private final Owner owner;
 
-    private final Executor drainer;
+	private final Executor drainer;
 
-    private final Queue<EncodedEvent> queue = new ConcurrentLinkedQueue<>();
+	private final Queue<EncodedEvent> queue = new ConcurrentLinkedQueue<>();
 
-    private final AtomicLong queuedBytes = new AtomicLong();
+	private final AtomicLong queuedBytes = new AtomicLong();
 
-    /** Signals since the drain loop last looked; the loop runs while it is non-zero. */
-    private final AtomicInteger wip = new AtomicInteger();
+	/** Signals since the drain loop last looked; the loop runs while it is non-zero. */
+	private final AtomicInteger wip = new AtomicInteger();
 
-    /** Guards the container's objects and the partial event. */
-    private final ReentrantLock lock = new ReentrantLock();
+	/** Guards the container's objects and the partial event. */
+	private final ReentrantLock lock = new ReentrantLock();
 
-    private final Condition room = this.lock.newCondition();
+	private final Condition room = this.lock.newCondition();
 
-    /** True while the socket is known not to take data (and before the first onWritePossible). */
-    private volatile boolean blocked = true;
+	/**
+	 * True while the socket is known not to take data (and before the first
+	 * onWritePossible).
+	 */
+	private volatile boolean blocked = true;
 
-    /** When the socket stopped taking data with bytes waiting; 0 while it takes them. */
-    private volatile long stalledSinceNanos;
+	/** When the socket stopped taking data with bytes waiting; 0 while it takes them. */
+	private volatile long stalledSinceNanos;
 
-    private volatile boolean done;
+	private volatile boolean done;
 
-    /** Senders waiting for room; the drain signals them only when there are some. */
-    private volatile int waiting;
+	/** Senders waiting for room; the drain signals them only when there are some. */
+	private volatile int waiting;
 
-    private @Nullable AsyncContext context;
+	private @Nullable AsyncContext context;
 
-    private @Nullable ServletOutputStream out;
+	private @Nullable ServletOutputStream out;
 
-    private @Nullable EncodedEvent current;
+	private @Nullable EncodedEvent current;
 
-    private int piece;
+	private int piece;
 
-    private boolean unflushed;
+	private boolean unflushed;
 
-    /** Complete the response once everything queued is written. */
-    private boolean completing;
+	/** Complete the response once everything queued is written. */
+	private boolean completing;
 
-    NonBlockingWriter(Owner owner, Executor drainer) {
-        this.owner = owner;
-        this.drainer = drainer;
-    }
+	NonBlockingWriter(Owner owner, Executor drainer) {
+		this.owner = owner;
+		this.drainer = drainer;
+	}
 
-    @Override
-    void start(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        this.lock.lock();
-        try {
-            if (this.done) {
-                return;
-            }
-            this.context = request.getAsyncContext();
-            ServletOutputStream stream = response.getOutputStream();
-            this.out = stream;
-            this.stalledSinceNanos = System.nanoTime();
-            try {
-                // The container calls onWritePossible as soon as the socket takes data: the first drain.
-                stream.setWriteListener(this);
-                return;
-            }
-            catch (UnsupportedOperationException ex) {
-                // A response without non-blocking I/O (MockMvc's): isReady() is always true there.
-            }
-        }
-        finally {
-            this.lock.unlock();
-        }
-        onWritePossible();
-    }
+	@Override
+	void start(HttpServletRequest request, HttpServletResponse response) throws IOException {
+		this.lock.lock();
+		try {
+			if (this.done) {
+				return;
+			}
+			this.context = request.getAsyncContext();
+			ServletOutputStream stream = response.getOutputStream();
+			this.out = stream;
+			this.stalledSinceNanos = System.nanoTime();
+			try {
+				// The container calls onWritePossible as soon as the socket takes data:
+				// the first drain.
+				stream.setWriteListener(this);
+				return;
+			}
+			catch (UnsupportedOperationException ex) {
+				// A response without non-blocking I/O (MockMvc's): isReady() is always
+				// true there.
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		onWritePossible();
+	}
 
-    @Override
-    boolean write(EncodedEvent event) {
-        if (this.done) {
-            return false;
-        }
-        this.queue.add(event);
-        this.queuedBytes.addAndGet(event.length());
-        signal();
-        return true;
-    }
+	@Override
+	boolean write(EncodedEvent event) {
+		if (this.done) {
+			return false;
+		}
+		this.queue.add(event);
+		this.queuedBytes.addAndGet(event.length());
+		signal();
+		return true;
+	}
 
-    @Override
-    void writeIdle(EncodedEvent comment) {
-        // Only on an idle socket: a queue that waits already tells a live client from a gone one.
-        if (!this.blocked && this.queue.isEmpty()) {
-            write(comment);
-        }
-    }
+	@Override
+	void writeIdle(EncodedEvent comment) {
+		// Only on an idle socket: a queue that waits already tells a live client from a
+		// gone one.
+		if (!this.blocked && this.queue.isEmpty()) {
+			write(comment);
+		}
+	}
 
-    /** Drops what is queued; only before the writer starts (a replay too large to send). */
-    void discardQueued() {
-        this.lock.lock();
-        try {
-            this.queue.clear();
-            this.queuedBytes.set(0);
-        }
-        finally {
-            this.lock.unlock();
-        }
-    }
+	/**
+	 * Drops what is queued; only before the writer starts (a replay too large to send).
+	 */
+	void discardQueued() {
+		this.lock.lock();
+		try {
+			this.queue.clear();
+			this.queuedBytes.set(0);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
 
-    /**
-     * Waits until the queue holds at most {@code limit} bytes.
-     * @param limit the most bytes queued
-     * @param timeoutNanos how long to wait
-     * @return {@code true} when there is room (or the writer has ended), {@code false} on timeout
-     * @throws InterruptedException if the thread is interrupted while waiting
-     */
-    boolean awaitRoom(long limit, long timeoutNanos) throws InterruptedException {
-        if (this.queuedBytes.get() <= limit || this.done) {
-            return true;
-        }
-        long remaining = timeoutNanos;
-        this.lock.lockInterruptibly();
-        try {
-            this.waiting++;
-            while (this.queuedBytes.get() > limit && !this.done) {
-                if (remaining <= 0) {
-                    return false;
-                }
-                remaining = this.room.awaitNanos(remaining);
-            }
-            return true;
-        }
-        finally {
-            this.waiting--;
-            this.lock.unlock();
-        }
-    }
+	/**
+	 * Waits until the queue holds at most {@code limit} bytes.
+	 * @param limit the most bytes queued
+	 * @param timeoutNanos how long to wait
+	 * @return {@code true} when there is room (or the writer has ended), {@code false} on
+	 * timeout
+	 * @throws InterruptedException if the thread is interrupted while waiting
+	 */
+	boolean awaitRoom(long limit, long timeoutNanos) throws InterruptedException {
+		if (this.queuedBytes.get() <= limit || this.done) {
+			return true;
+		}
+		long remaining = timeoutNanos;
+		this.lock.lockInterruptibly();
+		try {
+			this.waiting++;
+			while (this.queuedBytes.get() > limit && !this.done) {
+				if (remaining <= 0) {
+					return false;
+				}
+				remaining = this.room.awaitNanos(remaining);
+			}
+			return true;
+		}
+		finally {
+			this.waiting--;
+			this.lock.unlock();
+		}
+	}
 
-    private void signal() {
-        if (!this.blocked && this.wip.getAndIncrement() == 0) {
-            this.drainer.execute(this);
-        }
-    }
+	private void signal() {
+		if (!this.blocked && this.wip.getAndIncrement() == 0) {
+			this.drainer.execute(this);
+		}
+	}
 
-    /** A drain on a writer thread. */
-    @Override
-    public void run() {
-        drainLoop();
-    }
+	/** A drain on a writer thread. */
+	@Override
+	public void run() {
+		drainLoop();
+	}
 
-    @Override
-    public void onWritePossible() {
-        this.stalledSinceNanos = 0;
-        this.blocked = false;
-        if (this.wip.getAndIncrement() == 0) {
-            drainLoop();
-        }
-    }
+	@Override
+	public void onWritePossible() {
+		this.stalledSinceNanos = 0;
+		this.blocked = false;
+		if (this.wip.getAndIncrement() == 0) {
+			drainLoop();
+		}
+	}
 
-    @Override
-    public void onError(Throwable failure) {
-        this.owner.failed(failure);
-    }
+	@Override
+	public void onError(Throwable failure) {
+		this.owner.failed(failure);
+	}
 
-    private void drainLoop() {
-        int missed = 1;
-        do {
-            drain();
-            missed = this.wip.addAndGet(-missed);
-        }
-        while (missed != 0);
-    }
+	private void drainLoop() {
+		int missed = 1;
+		do {
+			drain();
+			missed = this.wip.addAndGet(-missed);
+		}
+		while (missed != 0);
+	}
 
-    private void drain() {
-        Throwable failure = null;
-        this.lock.lock();
-        try {
-            ServletOutputStream stream = this.out;
-            if (stream != null && !this.done) {
-                drain(stream);
-            }
-        }
-        catch (IOException | RuntimeException ex) {
-            failure = ex;
-        }
-        finally {
-            if (this.waiting > 0) {
-                this.room.signalAll();
-            }
-            this.lock.unlock();
-        }
-        if (failure != null) {
-            this.owner.failed(failure);
-        }
-    }
+	private void drain() {
+		Throwable failure = null;
+		this.lock.lock();
+		try {
+			ServletOutputStream stream = this.out;
+			if (stream != null && !this.done) {
+				drain(stream);
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			failure = ex;
+		}
+		finally {
+			if (this.waiting > 0) {
+				this.room.signalAll();
+			}
+			this.lock.unlock();
+		}
+		if (failure != null) {
+			this.owner.failed(failure);
+		}
+	}
 
-    /** Under the lock: writes while the socket takes data, flushes what was written, completes when asked. */
-    private void drain(ServletOutputStream stream) throws IOException {
-        while (true) {
-            EncodedEvent event = this.current;
-            if (event == null) {
-                event = this.queue.poll();
-                if (event == null) {
-                    if (this.unflushed) {
-                        if (!ready(stream)) {
-                            return;
-                        }
-                        stream.flush();
-                        this.unflushed = false;
-                        // A flush the socket could not take whole: the container finishes it, then calls back.
-                        if (!ready(stream)) {
-                            return;
-                        }
-                        continue;
-                    }
-                    if (this.completing) {
-                        completeNow();
-                    }
-                    return;
-                }
-                this.current = event;
-                this.piece = 0;
-            }
-            List<byte[]> pieces = event.pieces();
-            while (this.piece < pieces.size()) {
-                if (!ready(stream)) {
-                    return;
-                }
-                stream.write(pieces.get(this.piece++));
-                this.unflushed = true;
-            }
-            this.current = null;
-            this.queuedBytes.addAndGet(-event.length());
-            this.owner.written(event);
-        }
-    }
+	/**
+	 * Under the lock: writes while the socket takes data, flushes what was written,
+	 * completes when asked.
+	 */
+	private void drain(ServletOutputStream stream) throws IOException {
+		while (true) {
+			EncodedEvent event = this.current;
+			if (event == null) {
+				event = this.queue.poll();
+				if (event == null) {
+					if (this.unflushed) {
+						if (!ready(stream)) {
+							return;
+						}
+						stream.flush();
+						this.unflushed = false;
+						// A flush the socket could not take whole: the container finishes
+						// it, then calls back.
+						if (!ready(stream)) {
+							return;
+						}
+						continue;
+					}
+					if (this.completing) {
+						completeNow();
+					}
+					return;
+				}
+				this.current = event;
+				this.piece = 0;
+			}
+			List<byte[]> pieces = event.pieces();
+			while (this.piece < pieces.size()) {
+				if (!ready(stream)) {
+					return;
+				}
+				stream.write(pieces.get(this.piece++));
+				this.unflushed = true;
+			}
+			this.current = null;
+			this.queuedBytes.addAndGet(-event.length());
+			this.owner.written(event);
+		}
+	}
 
-    /** Asks the socket; the blocked flag goes up first, so a publisher that reads it meanwhile is covered. */
-    private boolean ready(ServletOutputStream stream) {
-        this.blocked = true;
-        if (stream.isReady()) {
-            this.blocked = false;
-            this.stalledSinceNanos = 0;
-            return true;
-        }
-        if (this.stalledSinceNanos == 0) {
-            this.stalledSinceNanos = System.nanoTime();
-        }
-        return false;
-    }
+	/**
+	 * Asks the socket; the blocked flag goes up first, so a publisher that reads it
+	 * meanwhile is covered.
+	 */
+	private boolean ready(ServletOutputStream stream) {
+		this.blocked = true;
+		if (stream.isReady()) {
+			this.blocked = false;
+			this.stalledSinceNanos = 0;
+			return true;
+		}
+		if (this.stalledSinceNanos == 0) {
+			this.stalledSinceNanos = System.nanoTime();
+		}
+		return false;
+	}
 
-    @Override
-    long stalledSinceNanos() {
-        return this.stalledSinceNanos;
-    }
+	@Override
+	long stalledSinceNanos() {
+		return this.stalledSinceNanos;
+	}
 
-    @Override
-    long queuedBytes() {
-        return this.queuedBytes.get();
-    }
+	@Override
+	long queuedBytes() {
+		return this.queuedBytes.get();
+	}
 
-    @Override
-    void end(boolean graceful) {
-        boolean drainNow = false;
-        this.lock.lock();
-        try {
-            if (this.done) {
-                return;
-            }
-            if (graceful && this.out != null) {
-                this.completing = true;
-                drainNow = true;
-            }
-            else {
-                completeNow();
-            }
-        }
-        finally {
-            this.lock.unlock();
-        }
-        if (drainNow && this.wip.getAndIncrement() == 0) {
-            // When the socket is blocked this drain finds it so, and the next onWritePossible completes.
-            this.drainer.execute(this);
-        }
-    }
+	@Override
+	void end(boolean graceful) {
+		boolean drainNow = false;
+		this.lock.lock();
+		try {
+			if (this.done) {
+				return;
+			}
+			if (graceful && this.out != null) {
+				this.completing = true;
+				drainNow = true;
+			}
+			else {
+				completeNow();
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (drainNow && this.wip.getAndIncrement() == 0) {
+			// When the socket is blocked this drain finds it so, and the next
+			// onWritePossible completes.
+			this.drainer.execute(this);
+		}
+	}
 
-    /** Under the lock: completes the request (once it is ours to complete) and drops everything. */
-    private void completeNow() {
-        this.done = true;
-        AsyncContext asyncContext = this.context;
-        this.context = null;
-        this.out = null;
-        this.current = null;
-        this.queue.clear();
-        this.queuedBytes.set(0);
-        this.stalledSinceNanos = 0;
-        this.room.signalAll();
-        if (asyncContext != null) {
-            try {
-                asyncContext.complete();
-            }
-            catch (RuntimeException ex) {
-                // Already completed by the container (the client left meanwhile): nothing to do.
-            }
-        }
-    }
+	/**
+	 * Under the lock: completes the request (once it is ours to complete) and drops
+	 * everything.
+	 */
+	private void completeNow() {
+		this.done = true;
+		AsyncContext asyncContext = this.context;
+		this.context = null;
+		this.out = null;
+		this.current = null;
+		this.queue.clear();
+		this.queuedBytes.set(0);
+		this.stalledSinceNanos = 0;
+		this.room.signalAll();
+		if (asyncContext != null) {
+			try {
+				asyncContext.complete();
+			}
+			catch (RuntimeException ex) {
+				// Already completed by the container (the client left meanwhile): nothing
+				// to do.
+			}
+		}
+	}
 
-    @Override
-    void release() {
-        this.lock.lock();
-        try {
-            this.context = null;
-            completeNow();
-        }
-        finally {
-            this.lock.unlock();
-        }
-    }
+	@Override
+	void release() {
+		this.lock.lock();
+		try {
+			this.context = null;
+			completeNow();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
 
-    @Override
-    boolean isDone() {
-        return this.done;
-    }
+	@Override
+	boolean isDone() {
+		return this.done;
+	}
+
 }

@@ -15,188 +15,195 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The open streams, and the listeners told what happens to them. A listener that throws is
- * logged and skipped: it never keeps a stream registered or the other listeners uninformed.
- * Thread-safe. Internal.
+ * The open streams, and the listeners told what happens to them. A listener that throws
+ * is logged and skipped: it never keeps a stream registered or the other listeners
+ * uninformed. Thread-safe. Internal.
  */
 final class StreamRegistry {
 
-    private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
+	private static final Logger log = LoggerFactory.getLogger(StreamRegistry.class);
 
-    private final Map<String, AbstractStream> open = new ConcurrentHashMap<>();
+	private final Map<String, AbstractStream> open = new ConcurrentHashMap<>();
 
-    private final List<StreamListener> listeners;
+	private final List<StreamListener> listeners;
 
-    /** Opened and not yet through its closing: shutdown waits for this to reach zero. */
-    private final AtomicInteger live = new AtomicInteger();
+	/** Opened and not yet through its closing: shutdown waits for this to reach zero. */
+	private final AtomicInteger live = new AtomicInteger();
 
-    private final Object drained = new Object();
+	private final Object drained = new Object();
 
-    private final Set<StreamListener> warned = ConcurrentHashMap.newKeySet();
+	private final Set<StreamListener> warned = ConcurrentHashMap.newKeySet();
 
-    /** Ended streams whose writer still sends its last bytes, with the deadline to give up on them. */
-    private final Map<StreamWriter, Long> draining = new ConcurrentHashMap<>();
+	/**
+	 * Ended streams whose writer still sends its last bytes, with the deadline to give up
+	 * on them.
+	 */
+	private final Map<StreamWriter, Long> draining = new ConcurrentHashMap<>();
 
-    private volatile boolean stopped;
+	private volatile boolean stopped;
 
-    private final AtomicInteger runningSync = new AtomicInteger();
+	private final AtomicInteger runningSync = new AtomicInteger();
 
-    private final AtomicInteger runningAsync = new AtomicInteger();
+	private final AtomicInteger runningAsync = new AtomicInteger();
 
-    StreamRegistry(List<StreamListener> listeners) {
-        this.listeners = List.copyOf(listeners);
-    }
+	StreamRegistry(List<StreamListener> listeners) {
+		this.listeners = List.copyOf(listeners);
+	}
 
-    void opened(AbstractStream stream) {
-        this.live.incrementAndGet();
-        this.open.put(stream.id(), stream);
-        tell((listener) -> listener.opened(stream));
-    }
+	void opened(AbstractStream stream) {
+		this.live.incrementAndGet();
+		this.open.put(stream.id(), stream);
+		tell((listener) -> listener.opened(stream));
+	}
 
-    /** Idempotent: only the call that unregisters the stream tells the listeners. */
-    void closed(AbstractStream stream, CloseReason reason) {
-        if (!this.open.remove(stream.id(), stream)) {
-            return;
-        }
-        try {
-            tell((listener) -> listener.closed(stream, reason));
-        }
-        finally {
-            if (this.live.decrementAndGet() == 0) {
-                synchronized (this.drained) {
-                    this.drained.notifyAll();
-                }
-            }
-        }
-    }
+	/** Idempotent: only the call that unregisters the stream tells the listeners. */
+	void closed(AbstractStream stream, CloseReason reason) {
+		if (!this.open.remove(stream.id(), stream)) {
+			return;
+		}
+		try {
+			tell((listener) -> listener.closed(stream, reason));
+		}
+		finally {
+			if (this.live.decrementAndGet() == 0) {
+				synchronized (this.drained) {
+					this.drained.notifyAll();
+				}
+			}
+		}
+	}
 
-    void rejected(SseStreamInfo stream, String reason) {
-        tell((listener) -> listener.rejected(stream, reason));
-    }
+	void rejected(SseStreamInfo stream, String reason) {
+		tell((listener) -> listener.rejected(stream, reason));
+	}
 
-    void sent(SseStreamInfo stream, boolean event, long bytes) {
-        for (StreamListener listener : this.listeners) {
-            try {
-                listener.sent(stream, event, bytes);
-            }
-            catch (RuntimeException ex) {
-                failed(listener, ex);
-            }
-        }
-    }
+	void sent(SseStreamInfo stream, boolean event, long bytes) {
+		for (StreamListener listener : this.listeners) {
+			try {
+				listener.sent(stream, event, bytes);
+			}
+			catch (RuntimeException ex) {
+				failed(listener, ex);
+			}
+		}
+	}
 
-    void sendFailed(SseStreamInfo stream, String reason) {
-        tell((listener) -> listener.sendFailed(stream, reason));
-    }
+	void sendFailed(SseStreamInfo stream, String reason) {
+		tell((listener) -> listener.sendFailed(stream, reason));
+	}
 
-    private void tell(Consumer<StreamListener> call) {
-        for (StreamListener listener : this.listeners) {
-            try {
-                call.accept(listener);
-            }
-            catch (RuntimeException ex) {
-                failed(listener, ex);
-            }
-        }
-    }
+	private void tell(Consumer<StreamListener> call) {
+		for (StreamListener listener : this.listeners) {
+			try {
+				call.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				failed(listener, ex);
+			}
+		}
+	}
 
-    private void failed(StreamListener listener, RuntimeException ex) {
-        if (this.warned.add(listener)) {
-            log.warn("SSE stream listener {} failed (further failures are logged at debug)", listener, ex);
-        }
-        else {
-            log.debug("SSE stream listener {} failed", listener, ex);
-        }
-    }
+	private void failed(StreamListener listener, RuntimeException ex) {
+		if (this.warned.add(listener)) {
+			log.warn("SSE stream listener {} failed (further failures are logged at debug)", listener, ex);
+		}
+		else {
+			log.debug("SSE stream listener {} failed", listener, ex);
+		}
+	}
 
-    /** An ended stream's writer still writes (graceful end): cut it off if it is not done by the deadline. */
-    void draining(StreamWriter writer, long deadlineNanos) {
-        this.draining.put(writer, deadlineNanos);
-    }
+	/**
+	 * An ended stream's writer still writes (graceful end): cut it off if it is not done
+	 * by the deadline.
+	 */
+	void draining(StreamWriter writer, long deadlineNanos) {
+		this.draining.put(writer, deadlineNanos);
+	}
 
-    /**
-     * Forgets writers that finished, and aborts those past their deadline. Housekeeping.
-     * @param now {@link System#nanoTime()}
-     */
-    void checkDraining(long now) {
-        this.draining.forEach((writer, deadline) -> {
-            if (writer.isDone()) {
-                this.draining.remove(writer);
-            }
-            else if (now - deadline > 0) {
-                this.draining.remove(writer);
-                writer.end(false);
-            }
-        });
-    }
+	/**
+	 * Forgets writers that finished, and aborts those past their deadline. Housekeeping.
+	 * @param now {@link System#nanoTime()}
+	 */
+	void checkDraining(long now) {
+		this.draining.forEach((writer, deadline) -> {
+			if (writer.isDone()) {
+				this.draining.remove(writer);
+			}
+			else if (now - deadline > 0) {
+				this.draining.remove(writer);
+				writer.end(false);
+			}
+		});
+	}
 
-    /**
-     * Ended streams still writing their last bytes.
-     * @return how many
-     */
-    int drainingCount() {
-        return this.draining.size();
-    }
+	/**
+	 * Ended streams still writing their last bytes.
+	 * @return how many
+	 */
+	int drainingCount() {
+		return this.draining.size();
+	}
 
-    /** A callback starts running (sync on a request thread, async on the executor). */
-    void callbackStarted(boolean async) {
-        (async ? this.runningAsync : this.runningSync).incrementAndGet();
-    }
+	/** A callback starts running (sync on a request thread, async on the executor). */
+	void callbackStarted(boolean async) {
+		(async ? this.runningAsync : this.runningSync).incrementAndGet();
+	}
 
-    void callbackEnded(boolean async) {
-        (async ? this.runningAsync : this.runningSync).decrementAndGet();
-    }
+	void callbackEnded(boolean async) {
+		(async ? this.runningAsync : this.runningSync).decrementAndGet();
+	}
 
-    int runningCallbacks(boolean async) {
-        return (async ? this.runningAsync : this.runningSync).get();
-    }
+	int runningCallbacks(boolean async) {
+		return (async ? this.runningAsync : this.runningSync).get();
+	}
 
-    Collection<AbstractStream> streams() {
-        return this.open.values();
-    }
+	Collection<AbstractStream> streams() {
+		return this.open.values();
+	}
 
-    @Nullable AbstractStream get(String id) {
-        return this.open.get(id);
-    }
+	@Nullable AbstractStream get(String id) {
+		return this.open.get(id);
+	}
 
-    int size() {
-        return this.open.size();
-    }
+	int size() {
+		return this.open.size();
+	}
 
-    boolean isStopped() {
-        return this.stopped;
-    }
+	boolean isStopped() {
+		return this.stopped;
+	}
 
-    void stop() {
-        this.stopped = true;
-    }
+	void stop() {
+		this.stopped = true;
+	}
 
-    void restart() {
-        this.stopped = false;
-    }
+	void restart() {
+		this.stopped = false;
+	}
 
-    /**
-     * Waits until every opened stream has been through its closing.
-     * @param timeout how long at most
-     * @return whether none is left
-     */
-    boolean awaitDrained(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (this.drained) {
-            while (this.live.get() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this.drained, left);
-                }
-                catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
+	/**
+	 * Waits until every opened stream has been through its closing.
+	 * @param timeout how long at most
+	 * @return whether none is left
+	 */
+	boolean awaitDrained(Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		synchronized (this.drained) {
+			while (this.live.get() > 0) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					return false;
+				}
+				try {
+					TimeUnit.NANOSECONDS.timedWait(this.drained, left);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return false;
+				}
+			}
+			return true;
+		}
+	}
+
 }

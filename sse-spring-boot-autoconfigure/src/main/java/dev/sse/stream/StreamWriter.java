@@ -5,74 +5,79 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * How a stream's bytes reach the socket once it is open. Two kinds: {@link NonBlockingWriter}
- * (Servlet non-blocking I/O, a queue, no thread held: topic streams and async callbacks) and
- * {@link BlockingWriter} (writes on the sending thread: sync callbacks, which hold the request
- * thread anyway). Neither ever blocks a housekeeping thread. Internal.
+ * How a stream's bytes reach the socket once it is open. Two kinds:
+ * {@link NonBlockingWriter} (Servlet non-blocking I/O, a queue, no thread held: topic
+ * streams and async callbacks) and {@link BlockingWriter} (writes on the sending thread:
+ * sync callbacks, which hold the request thread anyway). Neither ever blocks a
+ * housekeeping thread. Internal.
  */
 abstract sealed class StreamWriter permits NonBlockingWriter, BlockingWriter {
 
-    /** Told what happened to the bytes. */
-    interface Owner {
+	/** Told what happened to the bytes. */
+	interface Owner {
 
-        /**
-         * An event or comment went to the container (and will be flushed).
-         * @param event what was written
-         */
-        void written(EncodedEvent event);
+		/**
+		 * An event or comment went to the container (and will be flushed).
+		 * @param event what was written
+		 */
+		void written(EncodedEvent event);
 
-        /**
-         * A write failed: the client is gone.
-         * @param failure why
-         */
-        void failed(Throwable failure);
-    }
+		/**
+		 * A write failed: the client is gone.
+		 * @param failure why
+		 */
+		void failed(Throwable failure);
 
-    /**
-     * The stream opened: the writer takes over the response. Runs on the request thread.
-     * @param request the request, in async mode
-     * @param response the response, committed with the headers and first bytes
-     * @throws java.io.IOException if the response cannot be written
-     */
-    abstract void start(HttpServletRequest request, HttpServletResponse response) throws java.io.IOException;
+	}
 
-    /**
-     * Writes an event or queues it for writing.
-     * @param event the bytes
-     * @return {@code false} when the writer has ended and took nothing
-     */
-    abstract boolean write(EncodedEvent event);
+	/**
+	 * The stream opened: the writer takes over the response. Runs on the request thread.
+	 * @param request the request, in async mode
+	 * @param response the response, committed with the headers and first bytes
+	 * @throws java.io.IOException if the response cannot be written
+	 */
+	abstract void start(HttpServletRequest request, HttpServletResponse response) throws java.io.IOException;
 
-    /**
-     * Writes a keep-alive or probe comment if that can be done without waiting; never blocks.
-     * @param comment the bytes
-     */
-    abstract void writeIdle(EncodedEvent comment);
+	/**
+	 * Writes an event or queues it for writing.
+	 * @param event the bytes
+	 * @return {@code false} when the writer has ended and took nothing
+	 */
+	abstract boolean write(EncodedEvent event);
 
-    /**
-     * Since when the socket has taken nothing although bytes wait.
-     * @return {@link System#nanoTime()} when it stalled, or {@code 0} when it is not stalled
-     */
-    abstract long stalledSinceNanos();
+	/**
+	 * Writes a keep-alive or probe comment if that can be done without waiting; never
+	 * blocks.
+	 * @param comment the bytes
+	 */
+	abstract void writeIdle(EncodedEvent comment);
 
-    /**
-     * The bytes waiting to be written.
-     * @return queued bytes, {@code 0} for a writer without a queue
-     */
-    abstract long queuedBytes();
+	/**
+	 * Since when the socket has taken nothing although bytes wait.
+	 * @return {@link System#nanoTime()} when it stalled, or {@code 0} when it is not
+	 * stalled
+	 */
+	abstract long stalledSinceNanos();
 
-    /**
-     * Ends the response, without blocking the caller.
-     * @param graceful whether queued bytes go out first ({@code false}: they are dropped)
-     */
-    abstract void end(boolean graceful);
+	/**
+	 * The bytes waiting to be written.
+	 * @return queued bytes, {@code 0} for a writer without a queue
+	 */
+	abstract long queuedBytes();
 
-    /** The container finished the request: never touch its objects again. */
-    abstract void release();
+	/**
+	 * Ends the response, without blocking the caller.
+	 * @param graceful whether queued bytes go out first ({@code false}: they are dropped)
+	 */
+	abstract void end(boolean graceful);
 
-    /**
-     * Whether the writer has completed the response or the container has finished it.
-     * @return {@code true} once done
-     */
-    abstract boolean isDone();
+	/** The container finished the request: never touch its objects again. */
+	abstract void release();
+
+	/**
+	 * Whether the writer has completed the response or the container has finished it.
+	 * @return {@code true} once done
+	 */
+	abstract boolean isDone();
+
 }

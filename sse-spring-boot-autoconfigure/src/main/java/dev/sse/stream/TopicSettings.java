@@ -3,7 +3,8 @@ package dev.sse.stream;
 /**
  * The settings of topic streams, resolved from {@code sse.topics.*}. Internal.
  *
- * @param bufferSize the most bytes queued for one subscriber before it is cut off as a slow client
+ * @param bufferSize the most bytes queued for one subscriber before it is cut off as a
+ * slow client
  * @param resetEvent the event sent when history cannot cover a client's last event id
  */
 public record TopicSettings(long bufferSize, String resetEvent) {

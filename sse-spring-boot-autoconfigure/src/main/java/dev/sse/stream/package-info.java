@@ -1,6 +1,6 @@
 /**
- * A stream's life: opening it on the request, running its callback, keep-alive and disconnect
- * probes, timeouts and shutdown. Internal: not part of the starter's API.
+ * A stream's life: opening it on the request, running its callback, keep-alive and
+ * disconnect probes, timeouts and shutdown. Internal: not part of the starter's API.
  */
 @NullMarked
 package dev.sse.stream;

@@ -3,57 +3,63 @@ package dev.sse.topics;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The ids of topic events: positive decimal numbers that fit a {@code long}, increasing across
- * the topics of a broker, so a subscriber of several topics sees them increase. A broker starts
- * its sequence from the wall clock ({@link #firstOfRun(long)}), so ids never repeat after a
- * restart and an id from an earlier run is older than anything the new run issued.
+ * The ids of topic events: positive decimal numbers that fit a {@code long}, increasing
+ * across the topics of a broker, so a subscriber of several topics sees them increase. A
+ * broker starts its sequence from the wall clock ({@link #firstOfRun(long)}), so ids
+ * never repeat after a restart and an id from an earlier run is older than anything the
+ * new run issued.
  */
 public final class EventIds {
 
-    /** Ids a run may issue per millisecond of wall clock before it could reach the next run's first id. */
-    private static final long PER_MILLISECOND = 1_000_000L;
+	/**
+	 * Ids a run may issue per millisecond of wall clock before it could reach the next
+	 * run's first id.
+	 */
+	private static final long PER_MILLISECOND = 1_000_000L;
 
-    private static final int MAX_DIGITS = 19;
+	private static final int MAX_DIGITS = 19;
 
-    private EventIds() {
-    }
+	private EventIds() {
+	}
 
-    /**
-     * The id before the first id of a run that starts now: the wall clock in milliseconds times a
-     * million. A later run starts higher unless the earlier one issued more than a million ids per
-     * millisecond on average.
-     * @param currentTimeMillis the wall clock
-     * @return the id before the run's first id
-     */
-    public static long firstOfRun(long currentTimeMillis) {
-        return currentTimeMillis * PER_MILLISECOND;
-    }
+	/**
+	 * The id before the first id of a run that starts now: the wall clock in milliseconds
+	 * times a million. A later run starts higher unless the earlier one issued more than
+	 * a million ids per millisecond on average.
+	 * @param currentTimeMillis the wall clock
+	 * @return the id before the run's first id
+	 */
+	public static long firstOfRun(long currentTimeMillis) {
+		return currentTimeMillis * PER_MILLISECOND;
+	}
 
-    /**
-     * Reads a {@code Last-Event-ID} sent by a client, in constant time whatever its length.
-     * @param lastEventId the header or parameter value
-     * @return the id, or {@code -1} when it is absent, empty, not a decimal number, negative or too
-     * large to be one of ours
-     */
-    public static long parse(@Nullable String lastEventId) {
-        if (lastEventId == null) {
-            return -1;
-        }
-        String text = lastEventId.strip();
-        if (text.isEmpty() || text.length() > MAX_DIGITS) {
-            return -1;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-        }
-        try {
-            return Long.parseLong(text);
-        }
-        catch (NumberFormatException ex) {
-            return -1;
-        }
-    }
+	/**
+	 * Reads a {@code Last-Event-ID} sent by a client, in constant time whatever its
+	 * length.
+	 * @param lastEventId the header or parameter value
+	 * @return the id, or {@code -1} when it is absent, empty, not a decimal number,
+	 * negative or too large to be one of ours
+	 */
+	public static long parse(@Nullable String lastEventId) {
+		if (lastEventId == null) {
+			return -1;
+		}
+		String text = lastEventId.strip();
+		if (text.isEmpty() || text.length() > MAX_DIGITS) {
+			return -1;
+		}
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (c < '0' || c > '9') {
+				return -1;
+			}
+		}
+		try {
+			return Long.parseLong(text);
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
+	}
+
 }

@@ -29,221 +29,237 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 class SseAutoConfigurationTest {
 
-    private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SseAutoConfiguration.class));
+	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SseAutoConfiguration.class));
 
-    @Test
-    void offersTheServiceTheExecutorAndTheInterceptor() {
-        this.runner.run((context) -> {
-            assertThat(context).hasSingleBean(SseService.class);
-            assertThat(context).getBean(SseService.class).isInstanceOf(DefaultSseService.class);
-            assertThat(context).hasBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME);
-            assertThat(context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME))
-                .isInstanceOf(SimpleAsyncTaskExecutor.class);
-            assertThat(context).hasSingleBean(WebMvcConfigurer.class);
-        });
-    }
+	@Test
+	void offersTheServiceTheExecutorAndTheInterceptor() {
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(SseService.class);
+			assertThat(context).getBean(SseService.class).isInstanceOf(DefaultSseService.class);
+			assertThat(context).hasBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME);
+			assertThat(context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME))
+				.isInstanceOf(SimpleAsyncTaskExecutor.class);
+			assertThat(context).hasSingleBean(WebMvcConfigurer.class);
+		});
+	}
 
-    @Test
-    void bootsTaskExecutorStaysAndByTypeInjectionFindsItAloneWhateverTheOrder() {
-        new WebApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(SseAutoConfiguration.class, JacksonAutoConfiguration.class,
-                    TaskExecutionAutoConfiguration.class))
-            .run((context) -> {
-                assertThat(context).hasBean("applicationTaskExecutor").hasBean("sseTaskExecutor");
-                Object boots = context.getBean("applicationTaskExecutor");
-                assertThat(context.getBeanProvider(TaskExecutor.class).getIfUnique()).isSameAs(boots);
-                assertThat(context.getBeanProvider(Executor.class).getIfUnique()).isSameAs(boots);
-                assertThat(context.getBean(TaskExecutor.class)).isSameAs(boots);
-            });
-    }
+	@Test
+	void bootsTaskExecutorStaysAndByTypeInjectionFindsItAloneWhateverTheOrder() {
+		new WebApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(SseAutoConfiguration.class, JacksonAutoConfiguration.class,
+					TaskExecutionAutoConfiguration.class))
+			.run((context) -> {
+				assertThat(context).hasBean("applicationTaskExecutor").hasBean("sseTaskExecutor");
+				Object boots = context.getBean("applicationTaskExecutor");
+				assertThat(context.getBeanProvider(TaskExecutor.class).getIfUnique()).isSameAs(boots);
+				assertThat(context.getBeanProvider(Executor.class).getIfUnique()).isSameAs(boots);
+				assertThat(context.getBean(TaskExecutor.class)).isSameAs(boots);
+			});
+	}
 
-    @Test
-    void theStartersOwnPoolsAreBeansButNeverCandidatesForInjection() {
-        this.runner.run((context) -> {
-            assertThat(context).hasBean("sseHousekeepingScheduler").hasBean("sseWriterExecutor")
-                .hasBean("sseBlockingIoExecutor");
-            // Without Boot's task execution there is no default candidate at all: none of ours is one.
-            assertThat(context.getBeanProvider(TaskExecutor.class).getIfUnique()).isNull();
-            assertThat(context.getBeanProvider(Executor.class).getIfUnique()).isNull();
-        });
-    }
+	@Test
+	void theStartersOwnPoolsAreBeansButNeverCandidatesForInjection() {
+		this.runner.run((context) -> {
+			assertThat(context).hasBean("sseHousekeepingScheduler")
+				.hasBean("sseWriterExecutor")
+				.hasBean("sseBlockingIoExecutor");
+			// Without Boot's task execution there is no default candidate at all: none of
+			// ours is one.
+			assertThat(context.getBeanProvider(TaskExecutor.class).getIfUnique()).isNull();
+			assertThat(context.getBeanProvider(Executor.class).getIfUnique()).isNull();
+		});
+	}
 
-    @Test
-    void sseEnabledFalseTurnsTheWholeStarterOff() {
-        this.runner.withPropertyValues("sse.enabled=false").run((context) -> {
-            assertThat(context).hasNotFailed().doesNotHaveBean(SseService.class).doesNotHaveBean("sseTaskExecutor")
-                .doesNotHaveBean(WebMvcConfigurer.class).doesNotHaveBean("sseWriterExecutor");
-        });
-    }
+	@Test
+	void sseEnabledFalseTurnsTheWholeStarterOff() {
+		this.runner.withPropertyValues("sse.enabled=false").run((context) -> {
+			assertThat(context).hasNotFailed()
+				.doesNotHaveBean(SseService.class)
+				.doesNotHaveBean("sseTaskExecutor")
+				.doesNotHaveBean(WebMvcConfigurer.class)
+				.doesNotHaveBean("sseWriterExecutor");
+		});
+	}
 
-    @Test
-    void withoutJacksonDataMustBeTextAndTheServiceStillStarts() {
-        this.runner.withClassLoader(new FilteredClassLoader("tools.jackson")).run((context) -> {
-            assertThat(context).hasSingleBean(SseService.class).hasSingleBean(DataConverter.class);
-            DataConverter converter = context.getBean(DataConverter.class);
-            assertThat(converter).isNotInstanceOf(JacksonDataConverter.class);
-            assertThat(converter.toText(42)).isEqualTo("42");
-            assertThatIllegalArgumentException().isThrownBy(() -> converter.toText(java.util.Map.of("k", 1)))
-                .withMessageContaining("no Jackson 3 JsonMapper");
-        });
-    }
+	@Test
+	void withoutJacksonDataMustBeTextAndTheServiceStillStarts() {
+		this.runner.withClassLoader(new FilteredClassLoader("tools.jackson")).run((context) -> {
+			assertThat(context).hasSingleBean(SseService.class).hasSingleBean(DataConverter.class);
+			DataConverter converter = context.getBean(DataConverter.class);
+			assertThat(converter).isNotInstanceOf(JacksonDataConverter.class);
+			assertThat(converter.toText(42)).isEqualTo("42");
+			assertThatIllegalArgumentException().isThrownBy(() -> converter.toText(java.util.Map.of("k", 1)))
+				.withMessageContaining("no Jackson 3 JsonMapper");
+		});
+	}
 
-    @Test
-    void withoutMicrometerThereAreNoMetersAndNothingFails() {
-        new WebApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SseAutoConfiguration.class,
-                    SseMetricsAutoConfiguration.class))
-            .withClassLoader(new FilteredClassLoader("io.micrometer.core"))
-            .run((context) -> assertThat(context).hasNotFailed().hasSingleBean(SseService.class)
-                .doesNotHaveBean("sseMetrics"));
-    }
+	@Test
+	void withoutMicrometerThereAreNoMetersAndNothingFails() {
+		new WebApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SseAutoConfiguration.class,
+					SseMetricsAutoConfiguration.class))
+			.withClassLoader(new FilteredClassLoader("io.micrometer.core"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(SseService.class)
+				.doesNotHaveBean("sseMetrics"));
+	}
 
-    @Test
-    void anApplicationWithoutActuatorSkipsTheEndpointBeforeLoadingIt() throws Exception {
-        // Spring Boot reads this metadata to skip an auto-configuration whose classes are missing
-        // without loading it (loading it would need Actuator's own condition classes).
-        java.util.Properties metadata = new java.util.Properties();
-        try (var in = getClass().getResourceAsStream("/META-INF/spring-autoconfigure-metadata.properties")) {
-            assertThat(in).isNotNull();
-            metadata.load(in);
-        }
-        assertThat(metadata.getProperty("dev.sse.autoconfigure.SseEndpointAutoConfiguration.ConditionalOnClass"))
-            .isEqualTo("org.springframework.boot.actuate.endpoint.annotation.Endpoint");
-        assertThat(metadata.getProperty("dev.sse.autoconfigure.SseMetricsAutoConfiguration.ConditionalOnClass"))
-            .contains("io.micrometer.core.instrument.MeterRegistry");
-    }
+	@Test
+	void anApplicationWithoutActuatorSkipsTheEndpointBeforeLoadingIt() throws Exception {
+		// Spring Boot reads this metadata to skip an auto-configuration whose classes are
+		// missing
+		// without loading it (loading it would need Actuator's own condition classes).
+		java.util.Properties metadata = new java.util.Properties();
+		try (var in = getClass().getResourceAsStream("/META-INF/spring-autoconfigure-metadata.properties")) {
+			assertThat(in).isNotNull();
+			metadata.load(in);
+		}
+		assertThat(metadata.getProperty("dev.sse.autoconfigure.SseEndpointAutoConfiguration.ConditionalOnClass"))
+			.isEqualTo("org.springframework.boot.actuate.endpoint.annotation.Endpoint");
+		assertThat(metadata.getProperty("dev.sse.autoconfigure.SseMetricsAutoConfiguration.ConditionalOnClass"))
+			.contains("io.micrometer.core.instrument.MeterRegistry");
+	}
 
-    @Test
-    void withoutSpringSecurityOrContextPropagationAsyncCallbacksStillGetTheMdc() {
-        this.runner.withClassLoader(new FilteredClassLoader("org.springframework.security", "io.micrometer.context"))
-            .run((context) -> {
-                assertThat(context).hasNotFailed();
-                TaskExecutor executor = context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME,
-                        TaskExecutor.class);
-                java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
-                org.slf4j.MDC.put("requestId", "r-7");
-                try {
-                    executor.execute(() -> seen.complete(org.slf4j.MDC.get("requestId")));
-                }
-                finally {
-                    org.slf4j.MDC.remove("requestId");
-                }
-                assertThat(seen.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("r-7");
-            });
-    }
+	@Test
+	void withoutSpringSecurityOrContextPropagationAsyncCallbacksStillGetTheMdc() {
+		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.security", "io.micrometer.context"))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				TaskExecutor executor = context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME,
+						TaskExecutor.class);
+				java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+				org.slf4j.MDC.put("requestId", "r-7");
+				try {
+					executor.execute(() -> seen.complete(org.slf4j.MDC.get("requestId")));
+				}
+				finally {
+					org.slf4j.MDC.remove("requestId");
+				}
+				assertThat(seen.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("r-7");
+			});
+	}
 
-    @Test
-    void backsOffForTheApplicationsOwnService() {
-        this.runner.withUserConfiguration(OwnService.class).run((context) -> {
-            assertThat(context).hasSingleBean(SseService.class);
-            assertThat(context).doesNotHaveBean(DefaultSseService.class);
-        });
-    }
+	@Test
+	void backsOffForTheApplicationsOwnService() {
+		this.runner.withUserConfiguration(OwnService.class).run((context) -> {
+			assertThat(context).hasSingleBean(SseService.class);
+			assertThat(context).doesNotHaveBean(DefaultSseService.class);
+		});
+	}
 
-    @Test
-    void usesTheApplicationsOwnExecutorOfThatName() {
-        this.runner.withUserConfiguration(OwnExecutor.class).run((context) -> {
-            assertThat(context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME))
-                .isInstanceOf(SyncTaskExecutor.class);
-            assertThat(context).hasSingleBean(DefaultSseService.class);
-        });
-    }
+	@Test
+	void usesTheApplicationsOwnExecutorOfThatName() {
+		this.runner.withUserConfiguration(OwnExecutor.class).run((context) -> {
+			assertThat(context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME))
+				.isInstanceOf(SyncTaskExecutor.class);
+			assertThat(context).hasSingleBean(DefaultSseService.class);
+		});
+	}
 
-    @Test
-    void doesNothingOutsideAServletWebApplication() {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(SseAutoConfiguration.class))
-            .run((context) -> assertThat(context).doesNotHaveBean(SseService.class));
-    }
+	@Test
+	void doesNothingOutsideAServletWebApplication() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(SseAutoConfiguration.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(SseService.class));
+	}
 
-    @Test
-    void aNegativeDurationFailsStartupNamingTheProperty() {
-        this.runner.withPropertyValues("sse.timeout=-5s").run((context) -> {
-            assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("sse.timeout")
-                .hasMessageContaining("zero or positive");
-            assertThat(messages(context.getStartupFailure()))
-                .contains("Failed to bind properties under 'sse'").contains("sse.timeout must be zero or positive");
-        });
-    }
+	@Test
+	void aNegativeDurationFailsStartupNamingTheProperty() {
+		this.runner.withPropertyValues("sse.timeout=-5s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("sse.timeout")
+				.hasMessageContaining("zero or positive");
+			assertThat(messages(context.getStartupFailure())).contains("Failed to bind properties under 'sse'")
+				.contains("sse.timeout must be zero or positive");
+		});
+	}
 
-    @Test
-    void everyBadPropertyFailsStartupNamingIt() {
-        for (String bad : new String[] { "sse.keep-alive-interval=-1s", "sse.retry=-1ms",
-                "sse.disconnect-detection-interval=-1s", "sse.chunk-size=10B", "sse.executor.max-concurrency=0",
-                "sse.executor.retry-after=-1s", "sse.error.event-name=" }) {
-            String name = bad.substring(0, bad.indexOf('='));
-            this.runner.withPropertyValues(bad).run((context) -> {
-                assertThat(context).as(bad).hasFailed();
-                assertThat(context.getStartupFailure()).as(bad).rootCause().hasMessageContaining(name);
-            });
-        }
-    }
+	@Test
+	void everyBadPropertyFailsStartupNamingIt() {
+		for (String bad : new String[] { "sse.keep-alive-interval=-1s", "sse.retry=-1ms",
+				"sse.disconnect-detection-interval=-1s", "sse.chunk-size=10B", "sse.executor.max-concurrency=0",
+				"sse.executor.retry-after=-1s", "sse.error.event-name=" }) {
+			String name = bad.substring(0, bad.indexOf('='));
+			this.runner.withPropertyValues(bad).run((context) -> {
+				assertThat(context).as(bad).hasFailed();
+				assertThat(context.getStartupFailure()).as(bad).rootCause().hasMessageContaining(name);
+			});
+		}
+	}
 
-    @Test
-    void propertiesBecomeTheDefaultOptions() {
-        this.runner.withPropertyValues("sse.async=true", "sse.retry=2s", "sse.keep-alive-interval=15s",
-                "sse.timeout=10m", "sse.cors=https://a.example").run((context) -> {
-                    SseProperties properties = context.getBean(SseProperties.class);
-                    assertThat(properties.toOptions()).isEqualTo(SseOptions.defaults().async(true)
-                        .retry(java.time.Duration.ofSeconds(2)).keepAliveInterval(java.time.Duration.ofSeconds(15))
-                        .timeout(java.time.Duration.ofMinutes(10)).cors("https://a.example"));
-                });
-    }
+	@Test
+	void propertiesBecomeTheDefaultOptions() {
+		this.runner
+			.withPropertyValues("sse.async=true", "sse.retry=2s", "sse.keep-alive-interval=15s", "sse.timeout=10m",
+					"sse.cors=https://a.example")
+			.run((context) -> {
+				SseProperties properties = context.getBean(SseProperties.class);
+				assertThat(properties.toOptions()).isEqualTo(SseOptions.defaults()
+					.async(true)
+					.retry(java.time.Duration.ofSeconds(2))
+					.keepAliveInterval(java.time.Duration.ofSeconds(15))
+					.timeout(java.time.Duration.ofMinutes(10))
+					.cors("https://a.example"));
+			});
+	}
 
-    private static String messages(Throwable failure) {
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            all.append(t.getMessage()).append('\n');
-        }
-        return all.toString();
-    }
+	private static String messages(Throwable failure) {
+		StringBuilder all = new StringBuilder();
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			all.append(t.getMessage()).append('\n');
+		}
+		return all.toString();
+	}
 
-    @Configuration(proxyBeanMethods = false)
-    static class OwnService {
+	@Configuration(proxyBeanMethods = false)
+	static class OwnService {
 
-        @Bean
-        SseService mySse() {
-            return new SseService() {
-                @Override
-                public SseEmitter stream(SseCallback callback) {
-                    return new SseEmitter();
-                }
+		@Bean
+		SseService mySse() {
+			return new SseService() {
+				@Override
+				public SseEmitter stream(SseCallback callback) {
+					return new SseEmitter();
+				}
 
-                @Override
-                public SseEmitter stream(SseOptions options, SseCallback callback) {
-                    return new SseEmitter();
-                }
+				@Override
+				public SseEmitter stream(SseOptions options, SseCallback callback) {
+					return new SseEmitter();
+				}
 
-                @Override
-                public String publish(String topic, Object data) {
-                    return "1";
-                }
+				@Override
+				public String publish(String topic, Object data) {
+					return "1";
+				}
 
-                @Override
-                public String publish(String topic, Object data, String event) {
-                    return "1";
-                }
+				@Override
+				public String publish(String topic, Object data, String event) {
+					return "1";
+				}
 
-                @Override
-                public SseEmitter subscribe(String... topics) {
-                    return new SseEmitter();
-                }
+				@Override
+				public SseEmitter subscribe(String... topics) {
+					return new SseEmitter();
+				}
 
-                @Override
-                public SseEmitter subscribe(SseOptions options, String... topics) {
-                    return new SseEmitter();
-                }
-            };
-        }
-    }
+				@Override
+				public SseEmitter subscribe(SseOptions options, String... topics) {
+					return new SseEmitter();
+				}
+			};
+		}
 
-    @Configuration(proxyBeanMethods = false)
-    static class OwnExecutor {
+	}
 
-        @Bean
-        TaskExecutor sseTaskExecutor() {
-            return new SyncTaskExecutor();
-        }
-    }
+	@Configuration(proxyBeanMethods = false)
+	static class OwnExecutor {
+
+		@Bean
+		TaskExecutor sseTaskExecutor() {
+			return new SyncTaskExecutor();
+		}
+
+	}
+
 }

@@ -13,21 +13,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Shared by the tests that run {@link TestApp} on a random port. */
 public abstract class ServerTestSupport {
 
-    protected static final Duration WAIT = Duration.ofSeconds(10);
+	protected static final Duration WAIT = Duration.ofSeconds(10);
 
-    @LocalServerPort
-    protected int port;
+	@LocalServerPort
+	protected int port;
 
-    @Autowired
-    protected Signals signals;
+	@Autowired
+	protected Signals signals;
 
-    @Autowired
-    private WebServerApplicationContext context;
+	@Autowired
+	private WebServerApplicationContext context;
 
-    @BeforeEach
-    void runsOnTheExpectedContainer() {
-        this.signals.reset();
-        assertThat(this.context.getWebServer().getClass().getSimpleName().toLowerCase())
-            .contains(TestApp.expectedContainer());
-    }
+	@BeforeEach
+	void runsOnTheExpectedContainer() {
+		this.signals.reset();
+		assertThat(this.context.getWebServer().getClass().getSimpleName().toLowerCase())
+			.contains(TestApp.expectedContainer());
+	}
+
 }

@@ -12,4 +12,5 @@ import org.junit.jupiter.api.Tag;
 @Retention(RetentionPolicy.RUNTIME)
 @Tag("wire")
 public @interface WireTest {
+
 }
