@@ -3,6 +3,7 @@ package dev.sse.stream;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -10,6 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 import dev.sse.SseOptions;
 import dev.sse.wire.EncodedEvent;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
@@ -72,6 +76,14 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 
 	private long openingLength;
 
+	private @Nullable EncodedEvent opening;
+
+	/** Set under the emitter's early lock once the writer has the response. */
+	private volatile boolean takesWrites;
+
+	/** The container said the request is done (completed, or failed). */
+	private volatile boolean containerFinished;
+
 	AbstractStream(StreamContext context, SseStreamEmitter emitter, StreamRequest request, SseOptions options) {
 		this.context = context;
 		this.emitter = emitter;
@@ -127,14 +139,18 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 
 	// ---- life ----
 
-	/**
-	 * Hands the first bytes to the emitter; Spring writes and flushes them when it
-	 * initialises it.
-	 */
-	final void sendOpening(EncodedEvent opening) throws IOException {
-		this.emitter.sendEarly(opening);
+	/** The first bytes, written and flushed with the headers when the stream opens. */
+	final void useOpening(EncodedEvent opening) {
+		this.opening = opening;
 		this.openingLength = opening.length();
 		this.bytesSent.add(opening.length());
+	}
+
+	/**
+	 * Whether writes go to the writer now (rather than waiting for the stream to open).
+	 */
+	final boolean takesWrites() {
+		return this.takesWrites;
 	}
 
 	/**
@@ -150,6 +166,10 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 				return;
 			}
 			this.started = true;
+		}
+		watchTheRequest(request);
+		if (!writeOpening(request, response)) {
+			return;
 		}
 		StreamWriter w = writerForOpen();
 		boolean startFailed = false;
@@ -175,12 +195,89 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 			end(CloseReason.ERROR);
 			return;
 		}
+		synchronized (this.emitter.earlyLock()) {
+			this.takesWrites = true;
+			// Sent through the emitter while the writer took over: after the opening, in
+			// order.
+			for (EncodedEvent early : this.emitter.takeEarly()) {
+				deliver(early);
+			}
+		}
 		if (!register()) {
 			return;
 		}
 		scheduleTimeout();
 		log.debug("SSE stream {} open ({})", description(), mode());
 		opened();
+	}
+
+	/**
+	 * Writes the headers (set by the emitter), the opening bytes and anything the
+	 * application sent through the emitter before, with a blocking write on the request
+	 * thread, so the client sees the stream open at once. A client already gone is
+	 * noticed here, inside the container's dispatch, where completing the request is
+	 * always valid.
+	 * @return whether the stream can go on
+	 */
+	private boolean writeOpening(HttpServletRequest request, HttpServletResponse response) {
+		try {
+			this.emitter.applyHeaders();
+			ServletOutputStream out = response.getOutputStream();
+			List<EncodedEvent> first = new ArrayList<>();
+			if (this.opening != null) {
+				first.add(this.opening);
+			}
+			synchronized (this.emitter.earlyLock()) {
+				first.addAll(this.emitter.takeEarly());
+			}
+			for (EncodedEvent bytes : first) {
+				for (byte[] piece : bytes.pieces()) {
+					out.write(piece);
+				}
+			}
+			out.flush();
+			return true;
+		}
+		catch (IOException | RuntimeException ex) {
+			log.debug("SSE client of {} left before its stream opened: {}", description(), ex.toString());
+			try {
+				request.getAsyncContext().complete();
+			}
+			catch (IllegalStateException completing) {
+				// The container is finishing the request already.
+			}
+			end(CloseReason.CLIENT);
+			return false;
+		}
+	}
+
+	/**
+	 * Learns from the container itself when it is done with the request, so the writer
+	 * lets go of it before the container recycles it. Spring's emitter callbacks cannot
+	 * be relied on here: when the opening bytes fail (the client left during the
+	 * handler), Spring never wires them, yet still opens the stream.
+	 */
+	private void watchTheRequest(HttpServletRequest request) {
+		request.getAsyncContext().addListener(new AsyncListener() {
+
+			@Override
+			public void onComplete(AsyncEvent event) {
+				containerDone();
+			}
+
+			@Override
+			public void onError(AsyncEvent event) {
+				containerDone();
+			}
+
+			@Override
+			public void onTimeout(AsyncEvent event) {
+			}
+
+			@Override
+			public void onStartAsync(AsyncEvent event) {
+			}
+		});
 	}
 
 	/**
@@ -228,7 +325,26 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 	}
 
 	/** The container is done with the request: never touch its objects again. */
+	final boolean isContainerFinished() {
+		return this.containerFinished;
+	}
+
+	/**
+	 * Asks the container again to complete the request, if it has not said it is
+	 * finished.
+	 * @return whether the request is still not known to be finished
+	 */
+	final boolean retryComplete() {
+		StreamWriter w = this.writer;
+		if (w == null || this.containerFinished || !w.retryComplete()) {
+			this.containerFinished = true;
+			return false;
+		}
+		return true;
+	}
+
 	private void containerDone() {
+		this.containerFinished = true;
 		StreamWriter w = this.writer;
 		if (w != null) {
 			w.release();
@@ -269,6 +385,9 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 		}
 		else if (w != null) {
 			endWriter(w, reason);
+			if (!this.containerFinished) {
+				this.context.registry().unconfirmed(this);
+			}
 		}
 		// else: open() is handing the response to the writer and ends it once it has.
 		this.context.registry().closed(this, reason);

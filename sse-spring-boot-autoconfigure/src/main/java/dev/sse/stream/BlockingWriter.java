@@ -43,6 +43,22 @@ final class BlockingWriter extends StreamWriter {
 
 	private @Nullable AsyncContext context;
 
+	/**
+	 * Asked to complete, not yet confirmed by the container (release). Guarded by
+	 * completion.
+	 */
+	private @Nullable AsyncContext unconfirmed;
+
+	/** Never held during I/O: a release and a retried completion never overlap. */
+	private final Object completion = new Object();
+
+	/**
+	 * The request thread, which runs the sync callback inside the container's dispatch.
+	 */
+	private @Nullable Thread dispatchThread;
+
+	private volatile boolean inDispatch;
+
 	BlockingWriter(Owner owner, Executor blockingIo) {
 		this.owner = owner;
 		this.blockingIo = blockingIo;
@@ -55,6 +71,8 @@ final class BlockingWriter extends StreamWriter {
 			if (!this.done) {
 				this.context = request.getAsyncContext();
 				this.out = response.getOutputStream();
+				this.dispatchThread = Thread.currentThread();
+				this.inDispatch = true;
 			}
 		}
 		finally {
@@ -169,30 +187,84 @@ final class BlockingWriter extends StreamWriter {
 		}
 		this.done = true;
 		ServletOutputStream stream = this.out;
-		AsyncContext asyncContext = this.context;
 		this.out = null;
-		this.context = null;
 		try {
 			if (stream != null) {
 				stream.close();
 			}
 		}
 		catch (IOException | RuntimeException ex) {
-			// The client is gone: the container finishes the request on its own.
+			// The client is gone: the request is completed all the same, below.
 		}
+		// While the callback holds the container's dispatch, the request is completed
+		// from
+		// that thread as it leaves (see leaveDispatch): completing it from another thread
+		// then races the container's own handling of a client that is gone.
+		if (!this.inDispatch || Thread.currentThread() == this.dispatchThread) {
+			completeRequest();
+		}
+	}
+
+	/** Under the lock. */
+	private void completeRequest() {
+		AsyncContext asyncContext = this.context;
+		this.context = null;
+		if (asyncContext != null) {
+			synchronized (this.completion) {
+				this.unconfirmed = asyncContext;
+			}
+			complete(asyncContext);
+		}
+	}
+
+	private static void complete(AsyncContext asyncContext) {
 		try {
-			if (asyncContext != null) {
-				asyncContext.complete();
+			asyncContext.complete();
+		}
+		catch (IllegalStateException ex) {
+			// The container is finishing the request already.
+		}
+	}
+
+	@Override
+	boolean retryComplete() {
+		synchronized (this.completion) {
+			AsyncContext asyncContext = this.unconfirmed;
+			if (asyncContext == null || isRecycled(asyncContext)) {
+				this.unconfirmed = null;
+				return false;
+			}
+			if (!this.inDispatch) {
+				complete(asyncContext);
+			}
+			return true;
+		}
+	}
+
+	/**
+	 * The sync callback returned on the request thread: from now on the request is no
+	 * longer in the container's dispatch, and an end that happened meanwhile completes it
+	 * here.
+	 */
+	void leaveDispatch() {
+		this.lock.lock();
+		try {
+			this.inDispatch = false;
+			if (this.done) {
+				completeRequest();
 			}
 		}
-		catch (RuntimeException ex) {
-			// Already completed by the container.
+		finally {
+			this.lock.unlock();
 		}
 	}
 
 	@Override
 	void release() {
 		this.done = true;
+		synchronized (this.completion) {
+			this.unconfirmed = null;
+		}
 		if (this.lock.tryLock()) {
 			try {
 				this.out = null;

@@ -245,6 +245,9 @@ final class CallbackStream extends AbstractStream implements SseStream {
 		}
 		finally {
 			context().registry().callbackEnded(onExecutor);
+			if (writer() instanceof BlockingWriter blocking) {
+				blocking.leaveDispatch();
+			}
 			synchronized (this.runnerLock) {
 				this.runner = null;
 				// An interrupt meant for the callback must not leak into the thread's

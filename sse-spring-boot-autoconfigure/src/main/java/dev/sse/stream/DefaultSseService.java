@@ -1,7 +1,5 @@
 package dev.sse.stream;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -170,14 +168,8 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 	 */
 	private SseEmitter pending(AbstractStream stream, SseOptions resolved, HttpServletRequest request,
 			@Nullable String position) {
-		try {
-			Duration retry = resolved.getRetry();
-			stream.sendOpening(this.context.encoder().opening((retry != null) ? retry : Duration.ZERO, position));
-		}
-		catch (IOException ex) {
-			stream.abandon();
-			throw new UncheckedIOException(ex);
-		}
+		Duration retry = resolved.getRetry();
+		stream.useOpening(this.context.encoder().opening((retry != null) ? retry : Duration.ZERO, position));
 		request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, stream);
 		return stream.emitterForHandler();
 	}
@@ -346,6 +338,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 			this.context.registry().checkDraining(now);
 			if (now - this.lastPurgeNanos > TimeUnit.SECONDS.toNanos(1)) {
 				this.lastPurgeNanos = now;
+				this.context.registry().checkUnconfirmed();
 				try {
 					this.context.broker().purge();
 				}

@@ -17,6 +17,8 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes a stream with Servlet non-blocking I/O: events are queued (encoded once, shared)
@@ -42,6 +44,8 @@ import org.jspecify.annotations.Nullable;
  * {@code lock}, held for the duration of non-blocking writes. Internal.
  */
 final class NonBlockingWriter extends StreamWriter implements WriteListener, Runnable {
+
+	private static final Logger log = LoggerFactory.getLogger(NonBlockingWriter.class);
 
 	private final Owner owner;
 
@@ -74,6 +78,9 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 	private volatile int waiting;
 
 	private @Nullable AsyncContext context;
+
+	/** Asked to complete, not yet confirmed by the container (release). */
+	private @Nullable AsyncContext unconfirmed;
 
 	private @Nullable ServletOutputStream out;
 
@@ -354,13 +361,35 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 		this.stalledSinceNanos = 0;
 		this.room.signalAll();
 		if (asyncContext != null) {
-			try {
-				asyncContext.complete();
+			this.unconfirmed = asyncContext;
+			complete(asyncContext);
+		}
+	}
+
+	private void complete(AsyncContext asyncContext) {
+		try {
+			asyncContext.complete();
+		}
+		catch (IllegalStateException ex) {
+			// The container is completing it already (the client left meanwhile).
+			log.debug("Completing an SSE response failed: {}", ex.toString());
+		}
+	}
+
+	@Override
+	boolean retryComplete() {
+		this.lock.lock();
+		try {
+			AsyncContext asyncContext = this.unconfirmed;
+			if (asyncContext == null || isRecycled(asyncContext)) {
+				this.unconfirmed = null;
+				return false;
 			}
-			catch (RuntimeException ex) {
-				// Already completed by the container (the client left meanwhile): nothing
-				// to do.
-			}
+			complete(asyncContext);
+			return true;
+		}
+		finally {
+			this.lock.unlock();
 		}
 	}
 
@@ -369,6 +398,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 		this.lock.lock();
 		try {
 			this.context = null;
+			this.unconfirmed = null;
 			completeNow();
 		}
 		finally {

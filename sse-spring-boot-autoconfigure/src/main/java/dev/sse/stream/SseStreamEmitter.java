@@ -3,7 +3,6 @@ package dev.sse.stream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -11,7 +10,6 @@ import dev.sse.wire.EncodedEvent;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -24,8 +22,9 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * Once the stream is open, its writer owns the response: what the application sends
  * through this emitter's own {@code send} methods goes through the stream (in order with
  * its events, never interleaved with a write in progress), and {@code complete()} ends
- * the stream. Before that, Spring holds such sends and writes them with the opening
- * bytes.
+ * the stream. Sends made before then are kept, and written right after the opening bytes,
+ * which the stream writes itself when it opens (not through Spring's early sends, so that
+ * a client gone by then is the stream's to handle).
  */
 final class SseStreamEmitter extends SseEmitter {
 
@@ -34,6 +33,10 @@ final class SseStreamEmitter extends SseEmitter {
 	private final DataConverter dataConverter;
 
 	private volatile @Nullable AbstractStream stream;
+
+	private volatile @Nullable ServerHttpResponse response;
+
+	private final List<EncodedEvent> early = new ArrayList<>();
 
 	SseStreamEmitter(DataConverter dataConverter) {
 		// 0: no container timeout, whatever spring.mvc.async.request-timeout says.
@@ -51,18 +54,34 @@ final class SseStreamEmitter extends SseEmitter {
 		headers.set(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE);
 		headers.set(HttpHeaders.CACHE_CONTROL, "no-cache, no-transform");
 		headers.set("X-Accel-Buffering", "no");
+		this.response = outputMessage;
 	}
 
 	/**
-	 * The opening bytes: held by Spring until it initialises the emitter, then written
-	 * and flushed.
+	 * Puts the headers Spring gathered (ours, and those of a {@code ResponseEntity} the
+	 * handler returned) on the servlet response: Spring applies them when its response's
+	 * body is first used.
+	 * @throws IOException if the response cannot be written
 	 */
-	void sendEarly(EncodedEvent event) throws IOException {
-		Set<DataWithMediaType> items = new LinkedHashSet<>(event.pieces().size() * 2);
-		for (byte[] piece : event.pieces()) {
-			items.add(new DataWithMediaType(piece, MediaType.APPLICATION_OCTET_STREAM));
+	void applyHeaders() throws IOException {
+		ServerHttpResponse spring = this.response;
+		if (spring != null) {
+			spring.getBody();
 		}
-		super.send(items);
+	}
+
+	/**
+	 * What the application sent through this emitter before its stream opened: written
+	 * right after the opening, in order (Spring's own early sends are not used, so a
+	 * failure to write them is the stream's to handle).
+	 * @return the bytes, in order; emptied
+	 */
+	List<EncodedEvent> takeEarly() {
+		synchronized (this.early) {
+			List<EncodedEvent> taken = List.copyOf(this.early);
+			this.early.clear();
+			return taken;
+		}
 	}
 
 	/**
@@ -83,28 +102,27 @@ final class SseStreamEmitter extends SseEmitter {
 	 */
 	@Override
 	public void send(SseEventBuilder builder) throws IOException {
-		AbstractStream s = this.stream;
-		if (s == null || !s.isStarted()) {
-			super.send(builder);
-			return;
-		}
-		deliver(s, builder.build());
+		send(builder.build());
 	}
 
 	@Override
 	public void send(Set<DataWithMediaType> items) throws IOException {
+		EncodedEvent bytes = toBytes(items);
 		AbstractStream s = this.stream;
-		if (s == null || !s.isStarted()) {
-			super.send(items);
-			return;
+		synchronized (this.early) {
+			if (s == null || !s.takesWrites()) {
+				this.early.add(bytes);
+				return;
+			}
 		}
-		deliver(s, items);
-	}
-
-	private void deliver(AbstractStream s, Set<DataWithMediaType> items) {
-		if (!s.deliver(toBytes(items))) {
+		if (!s.deliver(bytes)) {
 			throw new IllegalStateException("The SSE stream has ended (" + s.closeReason() + ")");
 		}
+	}
+
+	/** Guards the early sends and the moment the stream starts taking writes itself. */
+	Object earlyLock() {
+		return this.early;
 	}
 
 	private EncodedEvent toBytes(Set<DataWithMediaType> items) {

@@ -42,6 +42,8 @@ final class StreamRegistry {
 
 	private volatile boolean stopped;
 
+	private static final int UNCONFIRMED_ATTEMPTS = 10;
+
 	private final AtomicInteger runningSync = new AtomicInteger();
 
 	private final AtomicInteger runningAsync = new AtomicInteger();
@@ -134,6 +136,39 @@ final class StreamRegistry {
 				writer.end(false);
 			}
 		});
+	}
+
+	/**
+	 * Ended streams whose request the container has not confirmed complete, with attempts
+	 * left.
+	 */
+	private final Map<AbstractStream, Integer> unconfirmed = new ConcurrentHashMap<>();
+
+	void unconfirmed(AbstractStream stream) {
+		this.unconfirmed.put(stream, UNCONFIRMED_ATTEMPTS);
+	}
+
+	/**
+	 * Asks the container again, about once a second, to complete the requests of ended
+	 * streams it has not confirmed complete. Housekeeping.
+	 */
+	void checkUnconfirmed() {
+		this.unconfirmed.forEach((stream, attempts) -> {
+			if (stream.isContainerFinished() || !stream.retryComplete()) {
+				this.unconfirmed.remove(stream);
+			}
+			else if (attempts <= 1) {
+				this.unconfirmed.remove(stream);
+				log.warn("The container never finished the request of SSE stream {}", stream.description());
+			}
+			else {
+				this.unconfirmed.put(stream, attempts - 1);
+			}
+		});
+	}
+
+	int unconfirmedCount() {
+		return this.unconfirmed.size();
 	}
 
 	/**

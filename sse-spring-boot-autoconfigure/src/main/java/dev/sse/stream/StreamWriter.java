@@ -1,6 +1,7 @@
 package dev.sse.stream;
 
 import dev.sse.wire.EncodedEvent;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -73,6 +74,33 @@ abstract sealed class StreamWriter permits NonBlockingWriter, BlockingWriter {
 
 	/** The container finished the request: never touch its objects again. */
 	abstract void release();
+
+	/**
+	 * The container has not confirmed that the request it was asked to complete is
+	 * complete: asks again, if the request is still the writer's. A client that resets
+	 * its connection at the wrong moment can leave the container's async state where an
+	 * earlier completion did not take.
+	 * @return {@code true} while the request is still not known to be finished;
+	 * {@code false} once the container has finished it (it may even have recycled it
+	 * without telling)
+	 */
+	abstract boolean retryComplete();
+
+	/**
+	 * Whether the container has recycled the request behind an async context (Tomcat then
+	 * refuses any use of it).
+	 * @param asyncContext the context
+	 * @return {@code true} when it no longer belongs to a request
+	 */
+	static boolean isRecycled(AsyncContext asyncContext) {
+		try {
+			asyncContext.getRequest();
+			return false;
+		}
+		catch (IllegalStateException ex) {
+			return true;
+		}
+	}
 
 	/**
 	 * Whether the writer has completed the response or the container has finished it.
