@@ -122,6 +122,28 @@ const scenarios = {
     await b.waitForFunction(() => document.getElementById('chat-log').innerText.includes('sent while b reloaded'));
     return { beforeReload, afterReload: await text(b, 'chat-log'), a: await text(a, 'chat-log') };
   },
+  // Two sample instances on one Redis: arg is "<other instance's base URL>|<channel>".
+  async chatAcross() {
+    const [otherBase, channel] = arg.split('|');
+    const a = await page(base + '/');
+    const b = await page(otherBase + '/');
+    for (const p of [a, b]) {
+      await p.fill('#chat-channel', channel);
+      await p.click('#chat-join');
+      await connected(p, 'chat');
+    }
+    await a.fill('#chat-user', 'ann');
+    await a.fill('#chat-text', 'typed on instance A');
+    await a.click('#chat-send');
+    await b.waitForFunction(() => document.getElementById('chat-log').innerText.includes('typed on instance A'));
+    await b.fill('#chat-user', 'bob');
+    await b.fill('#chat-text', 'typed on instance B');
+    await b.click('#chat-send');
+    await a.waitForFunction(() => document.getElementById('chat-log').innerText.includes('typed on instance B'));
+    await b.waitForFunction(() => document.getElementById('chat-log').innerText.includes('typed on instance B'));
+    await b.screenshot({ path: join(shots, 'chat-across-instances.png') });
+    return { a: await text(a, 'chat-log'), b: await text(b, 'chat-log') };
+  },
   async quotes() {
     const p = await page(base + '/');
     await p.click('#quotes-start');

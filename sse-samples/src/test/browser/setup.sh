@@ -24,6 +24,19 @@ skip() {
   exit 0
 }
 
+# nginx for the proxy test (NginxProxyTest): Debian's package, installed the same way. Without it
+# (not root) that test says it is skipped and why.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "proxy test: installing Debian's nginx"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
+    # The package starts a system nginx on port 80: the test runs its own.
+    (command -v systemctl >/dev/null 2>&1 && systemctl stop nginx >/dev/null 2>&1) || true
+    (command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]) && { /usr/sbin/nginx -s stop >/dev/null 2>&1 || true; }
+  fi
+fi
+
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "browser tests: installing Debian's chromium"

@@ -140,12 +140,12 @@ public class BenchServer {
 	}
 
 	@PostMapping("/starter/broadcast")
-	Map<String, Object> starterBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis)
-			throws InterruptedException {
+	Map<String, Object> starterBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis,
+			@RequestParam(defaultValue = "bench") String topic) throws InterruptedException {
 		long start = System.nanoTime();
 		for (int i = 0; i < n; i++) {
 			pace(start, i, intervalMillis);
-			this.sse.publish("bench", payload(i));
+			this.sse.publish(topic, payload(i));
 		}
 		return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000);
 	}

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  */
 public final class LoadDriver {
 
-	private final int port;
+	private int port;
 
 	private final HttpClient http = HttpClient.newHttpClient();
 
@@ -66,6 +66,36 @@ public final class LoadDriver {
 				System.out.println(name + ": " + result);
 				md.append(name).append(": ").append(result).append('\n');
 			}
+			Files.writeString(out, md.toString());
+			return;
+		}
+		if (args.length > 3 && args[2].equals("cross")) {
+			// Topics over Redis: subscribers spread over the servers of args[3] (comma
+			// separated), publications through the first; args[0] is one in-memory
+			// server, for comparison under the same load.
+			int[] redisPorts = java.util.Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray();
+			md = new StringBuilder("| 1,000 subscribers, 64-byte events | one instance, in memory | "
+					+ redisPorts.length + " instances on one Redis (published through the first) |\n|---|---|---|\n");
+			driver.spread(new int[] { port }, 200, 20, 10);
+			driver.spread(redisPorts, 200, 20, 10);
+			for (int rate : new int[] { 1, 10 }) {
+				int n = 10 * rate;
+				long interval = 1000 / rate;
+				String memory = driver.spread(new int[] { port }, 1_000, n, interval);
+				String redis = driver.spread(redisPorts, 1_000, n, interval);
+				md.append(String.format(Locale.ROOT, "| %d publication(s)/s for 10 s (%,d deliveries/s) | ", rate,
+						rate * 1_000))
+					.append(memory)
+					.append(" | ")
+					.append(redis)
+					.append(" |\n");
+			}
+			md.append("| publications/s through one instance, 20,000 at once, no subscriber | ")
+				.append(driver.publishRate(port, 20_000))
+				.append(" | ")
+				.append(driver.publishRate(redisPorts[0], 20_000))
+				.append(" |\n");
+			System.out.println(md);
 			Files.writeString(out, md.toString());
 			return;
 		}
@@ -241,6 +271,75 @@ public final class LoadDriver {
 					"%,.0f events/s; latency p50 %d ms, p99 %d ms; loader busy %s ms; " + "%,d/%,d delivered",
 					delivered / seconds, all[all.length / 2], all[(int) (all.length * 0.99)], publish, delivered,
 					(long) count * n);
+		}
+	}
+
+	/**
+	 * A topic's subscribers spread over several servers, published through the first:
+	 * latency from publication (the time in the payload) to the client's read.
+	 */
+	private String spread(int[] ports, int count, int n, long intervalMillis) throws Exception {
+		int home = this.port;
+		List<Conn> conns = new ArrayList<>();
+		try (Selector selector = Selector.open()) {
+			int[] share = new int[ports.length];
+			for (int i = 0; i < count; i++) {
+				int at = i % ports.length;
+				this.port = ports[at];
+				Conn conn = open(selector, "/starter/subscribe");
+				conn.latencies = new long[n];
+				conns.add(conn);
+				share[at]++;
+			}
+			for (int at = 0; at < ports.length; at++) {
+				this.port = ports[at];
+				awaitState(selector, conns, "starterOpen", share[at]);
+			}
+			this.port = ports[0];
+			long start = System.currentTimeMillis();
+			var response = this.http.sendAsync(HttpRequest
+				.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/starter/broadcast?n=" + n
+						+ "&intervalMillis=" + intervalMillis))
+				.POST(HttpRequest.BodyPublishers.noBody())
+				.build(), HttpResponse.BodyHandlers.ofString());
+			pump(selector, conns, Duration.ofSeconds(300), (c) -> c.dataLines >= n || c.ended);
+			response.get();
+			long delivered = conns.stream().mapToLong((c) -> c.dataLines).sum();
+			long[] all = conns.stream()
+				.flatMapToLong((c) -> java.util.Arrays.stream(c.latencies, 0, (int) Math.min(c.dataLines, n)))
+				.sorted()
+				.toArray();
+			for (Conn c : conns) {
+				c.channel.close();
+			}
+			for (int p : ports) {
+				this.port = p;
+				long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+				while (Integer.parseInt(number(get("/bench/state"), "starterOpen")) > 0
+						&& System.nanoTime() < deadline) {
+					Thread.sleep(100);
+				}
+			}
+			return String.format(Locale.ROOT, "p50 %d ms, p99 %d ms, max %d ms; %,d/%,d delivered", all[all.length / 2],
+					all[(int) (all.length * 0.99)], all[all.length - 1], delivered, (long) count * n);
+		}
+		finally {
+			this.port = home;
+		}
+	}
+
+	/** Publications per second through one server's topic with no subscriber. */
+	private String publishRate(int port, int n) throws Exception {
+		int home = this.port;
+		this.port = port;
+		try {
+			long start = System.nanoTime();
+			post("/starter/broadcast?n=" + n + "&intervalMillis=0&topic=empty");
+			double seconds = (System.nanoTime() - start) / 1e9;
+			return String.format(Locale.ROOT, "%,.0f/s", n / seconds);
+		}
+		finally {
+			this.port = home;
 		}
 	}
 

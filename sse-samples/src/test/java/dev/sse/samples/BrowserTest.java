@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import dev.sse.test.RedisTestServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -17,9 +18,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -192,6 +196,36 @@ class BrowserTest {
 		assertThat(replay.get(1).get("data").asString()).contains("sent while b reloaded");
 		assertThat(Long.parseLong(replay.get(1).get("id").asString()))
 			.isGreaterThan(Long.parseLong(replay.get(0).get("id").asString()));
+	}
+
+	@Test
+	void aMessageTypedOnOneInstanceAppearsOnTheOtherThroughRedis() throws Exception {
+		String keys = "samples-" + unique();
+		try (RedisTestServer redis = RedisTestServer.start();
+				ConfigurableApplicationContext a = redisInstance(redis, keys);
+				ConfigurableApplicationContext b = redisInstance(redis, keys)) {
+			String room = "across-" + unique();
+			JsonNode result = run("browser.mjs", "chatAcross", baseOf(a), SHOTS.toAbsolutePath().toString(),
+					baseOf(b) + "|" + room);
+			// Each page shows both messages, in the order they were sent, whichever
+			// instance they were typed on.
+			assertThat(result.get("a").asString().strip())
+				.isEqualTo("ann: typed on instance A\nbob: typed on instance B");
+			assertThat(result.get("b").asString().strip())
+				.isEqualTo("ann: typed on instance A\nbob: typed on instance B");
+		}
+	}
+
+	private static ConfigurableApplicationContext redisInstance(RedisTestServer redis, String keys) {
+		// Arguments, as on a command line: they win over application.yml.
+		return new SpringApplicationBuilder(SamplesApplication.class).profiles("redis")
+			.run("--server.port=0", "--spring.data.redis.port=" + redis.port(), "--spring.data.redis.host=127.0.0.1",
+					"--sse.broker.redis.key-prefix=" + keys,
+					"--logging.file.name=target/browser-test-logs/samples-redis.log");
+	}
+
+	private static String baseOf(ConfigurableApplicationContext context) {
+		return "http://localhost:" + ((WebServerApplicationContext) context).getWebServer().getPort();
 	}
 
 	private JsonNode post(String path, String json) throws Exception {

@@ -10,6 +10,7 @@ import dev.sse.stream.DefaultSseService;
 import dev.sse.stream.JacksonDataConverter;
 import dev.sse.stream.SseStreamInterceptor;
 import dev.sse.stream.StreamExecutors;
+import dev.sse.stream.StreamLimits;
 import dev.sse.stream.StreamListener;
 import dev.sse.stream.StreamSettings;
 import dev.sse.stream.TopicSettings;
@@ -80,7 +81,7 @@ public final class SseAutoConfiguration {
 			@Qualifier(TASK_EXECUTOR_BEAN_NAME) TaskExecutor sseTaskExecutor, ObjectProvider<StreamListener> listeners,
 			SseBroker sseBroker, @Qualifier("sseHousekeepingScheduler") ThreadPoolTaskScheduler housekeeping,
 			@Qualifier("sseWriterExecutor") ThreadPoolExecutor writers,
-			@Qualifier("sseBlockingIoExecutor") TaskExecutor blockingIo) {
+			@Qualifier("sseBlockingIoExecutor") TaskExecutor blockingIo, Environment environment) {
 		SseProperties.SlowClient slowClient = properties.getSlowClient();
 		StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
 				properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
@@ -88,17 +89,36 @@ public final class SseAutoConfiguration {
 				properties.getExecutor().getRetryAfter(), slowClient.getBufferSize().toBytes(),
 				slowClient.getSendTimeout(), slowClient.getStallTimeout(), properties.getShutdownRetry());
 		SseProperties.Topics topics = properties.getTopics();
-		TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getResetEvent());
+		TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getResetEvent(),
+				topics.getMaxNameLength(), topics.getMaxPerStream());
 		StreamExecutors executors = StreamExecutors.of(housekeeping.getScheduledExecutor(), writers, blockingIo);
-		return new DefaultSseService(settings, sseDataConverter, sseTaskExecutor, listeners.orderedStream().toList(),
-				sseBroker, topicSettings, executors);
+		DefaultSseService service = new DefaultSseService(settings, sseDataConverter, sseTaskExecutor,
+				listeners.orderedStream().toList(), sseBroker, topicSettings, executors);
+		service.setLimits(new StreamLimits(properties.getMaxConnections(), properties.getMaxConnectionsPerClient(),
+				properties.effectiveMaxSyncStreams(containerThreads(environment)),
+				properties.getExecutor().getRetryAfter()));
+		return service;
+	}
+
+	/**
+	 * The container's most request threads, as configured (Tomcat's and Jetty's default
+	 * is 200).
+	 */
+	static int containerThreads(Environment environment) {
+		Integer tomcat = environment.getProperty("server.tomcat.threads.max", Integer.class);
+		if (tomcat != null) {
+			return tomcat;
+		}
+		return environment.getProperty("server.jetty.threads.max", Integer.class, 200);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean(SseBroker.class)
 	InMemorySseBroker sseBroker(SseProperties properties) {
-		SseProperties.Topics.History history = properties.getTopics().getHistory();
-		return new InMemorySseBroker(history.getSize(), history.getTtl());
+		SseProperties.Topics topics = properties.getTopics();
+		SseProperties.Topics.History history = topics.getHistory();
+		return new InMemorySseBroker(new InMemorySseBroker.Limits(history.getSize(), history.getTtl(),
+				history.getMaxBytes().toBytes(), topics.getMaxTopics()));
 	}
 
 	@Bean(name = TASK_EXECUTOR_BEAN_NAME, defaultCandidate = false)

@@ -7,6 +7,9 @@ import dev.sse.metrics.SseMetrics;
 import dev.sse.metrics.SseServiceMeters;
 import dev.sse.metrics.SseStreamObservationFilter;
 import dev.sse.stream.DefaultSseService;
+import dev.sse.topics.redis.RedisSseBroker;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
@@ -54,8 +57,9 @@ public final class SseMetricsAutoConfiguration {
 	@ConditionalOnBean(DefaultSseService.class)
 	SseServiceMeters sseServiceMeters(DefaultSseService service, SseProperties properties, Environment environment) {
 		SseProperties.Executor executor = properties.getExecutor();
+		int sync = service.limits().maxSync();
 		return new SseServiceMeters(service, executor.effectiveMaxConcurrency(executor.useVirtualThreads(environment)),
-				null);
+				(sync > 0) ? sync : null);
 	}
 
 	/**
@@ -79,6 +83,31 @@ public final class SseMetricsAutoConfiguration {
 			}
 			return true;
 		}));
+	}
+
+	/**
+	 * The Redis broker: whether it reaches Redis ({@code sse.broker.available}, 1 or 0)
+	 * and the publications it could not make ({@code sse.broker.publish.failures}).
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.data.redis.connection.RedisConnectionFactory")
+	static class RedisBrokerMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnBean(RedisSseBroker.class)
+		MeterBinder sseRedisBrokerMetrics(RedisSseBroker broker) {
+			return (registry) -> {
+				Gauge.builder("sse.broker.available", broker, (b) -> b.isAvailable() ? 1 : 0)
+					.description("Whether the topics' broker reaches Redis (1) or not (0)")
+					.tag("broker", "redis")
+					.register(registry);
+				FunctionCounter.builder("sse.broker.publish.failures", broker, RedisSseBroker::publishFailures)
+					.description("Publications the broker could not make")
+					.tag("broker", "redis")
+					.register(registry);
+			};
+		}
+
 	}
 
 	/**

@@ -75,6 +75,27 @@ public class SseProperties {
 	 */
 	private Duration shutdownRetry = Duration.ofSeconds(1);
 
+	/**
+	 * Most streams open at once; past it a new one gets 503 and Retry-After. 0 = no
+	 * limit.
+	 */
+	private int maxConnections;
+
+	/**
+	 * Most streams one client (its authenticated principal, else its remote address, as
+	 * server.forward-headers-strategy resolves it) may have open at once; past it 429 and
+	 * Retry-After. 0 = no limit.
+	 */
+	private int maxConnectionsPerClient;
+
+	/**
+	 * Most sync-mode streams at once (each holds a container request thread while its
+	 * callback runs); past it 503. Default: half of server.tomcat.threads.max (or
+	 * server.jetty.threads.max), so the application keeps threads for everything else. 0
+	 * = no limit.
+	 */
+	private @Nullable Integer maxSyncStreams;
+
 	private final Executor executor = new Executor();
 
 	private final SlowClient slowClient = new SlowClient();
@@ -84,6 +105,8 @@ public class SseProperties {
 	private final Metrics metrics = new Metrics();
 
 	private final Topics topics = new Topics();
+
+	private final Broker broker = new Broker();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -160,6 +183,46 @@ public class SseProperties {
 		this.shutdownRetry = nonNegative(shutdownRetry, "shutdown-retry");
 	}
 
+	public int getMaxConnections() {
+		return this.maxConnections;
+	}
+
+	public void setMaxConnections(int maxConnections) {
+		this.maxConnections = nonNegative(maxConnections, "max-connections");
+	}
+
+	public int getMaxConnectionsPerClient() {
+		return this.maxConnectionsPerClient;
+	}
+
+	public void setMaxConnectionsPerClient(int maxConnectionsPerClient) {
+		this.maxConnectionsPerClient = nonNegative(maxConnectionsPerClient, "max-connections-per-client");
+	}
+
+	public @Nullable Integer getMaxSyncStreams() {
+		return this.maxSyncStreams;
+	}
+
+	public void setMaxSyncStreams(@Nullable Integer maxSyncStreams) {
+		this.maxSyncStreams = (maxSyncStreams != null) ? nonNegative(maxSyncStreams, "max-sync-streams") : null;
+	}
+
+	/**
+	 * The sync-stream limit in effect.
+	 * @param containerThreads the container's most request threads
+	 * @return the limit, {@code 0} for none
+	 */
+	public int effectiveMaxSyncStreams(int containerThreads) {
+		return (this.maxSyncStreams != null) ? this.maxSyncStreams : Math.max(1, containerThreads / 2);
+	}
+
+	static int nonNegative(int value, String name) {
+		if (value < 0) {
+			throw new IllegalArgumentException("sse." + name + " must be zero (no limit) or positive, was " + value);
+		}
+		return value;
+	}
+
 	public SlowClient getSlowClient() {
 		return this.slowClient;
 	}
@@ -178,6 +241,10 @@ public class SseProperties {
 
 	public Topics getTopics() {
 		return this.topics;
+	}
+
+	public Broker getBroker() {
+		return this.broker;
 	}
 
 	/**
@@ -388,6 +455,19 @@ public class SseProperties {
 		private DataSize bufferSize = DataSize.ofMegabytes(16);
 
 		/**
+		 * Most topics held at once in this instance (with subscribers or history);
+		 * publishing or subscribing to one more is refused, so client-chosen topic names
+		 * cannot grow memory without limit.
+		 */
+		private int maxTopics = 10_000;
+
+		/** Longest topic name, in characters; a longer one is refused. */
+		private int maxNameLength = 256;
+
+		/** Most topics one subscribe may follow; more are refused. */
+		private int maxPerStream = 100;
+
+		/**
 		 * Name of the event that opens a stream whose Last-Event-ID the history no longer
 		 * covers: the client must reload its state.
 		 */
@@ -421,6 +501,40 @@ public class SseProperties {
 			return this.history;
 		}
 
+		public int getMaxTopics() {
+			return this.maxTopics;
+		}
+
+		public void setMaxTopics(int maxTopics) {
+			if (maxTopics < 1) {
+				throw new IllegalArgumentException("sse.topics.max-topics must be at least 1, was " + maxTopics);
+			}
+			this.maxTopics = maxTopics;
+		}
+
+		public int getMaxNameLength() {
+			return this.maxNameLength;
+		}
+
+		public void setMaxNameLength(int maxNameLength) {
+			if (maxNameLength < 1) {
+				throw new IllegalArgumentException(
+						"sse.topics.max-name-length must be at least 1, was " + maxNameLength);
+			}
+			this.maxNameLength = maxNameLength;
+		}
+
+		public int getMaxPerStream() {
+			return this.maxPerStream;
+		}
+
+		public void setMaxPerStream(int maxPerStream) {
+			if (maxPerStream < 1) {
+				throw new IllegalArgumentException("sse.topics.max-per-stream must be at least 1, was " + maxPerStream);
+			}
+			this.maxPerStream = maxPerStream;
+		}
+
 		/** The events kept per topic for Last-Event-ID replay. */
 		public static class History {
 
@@ -432,6 +546,24 @@ public class SseProperties {
 
 			/** How long an event stays in its topic's history. */
 			private Duration ttl = Duration.ofMinutes(5);
+
+			/**
+			 * Most data kept per topic (in memory; the Redis broker bounds history by
+			 * count and age); the oldest events go first.
+			 */
+			private DataSize maxBytes = DataSize.ofMegabytes(4);
+
+			public DataSize getMaxBytes() {
+				return this.maxBytes;
+			}
+
+			public void setMaxBytes(DataSize maxBytes) {
+				if (maxBytes.toBytes() < 0) {
+					throw new IllegalArgumentException(
+							"sse.topics.history.max-bytes must be zero or positive, was " + maxBytes);
+				}
+				this.maxBytes = maxBytes;
+			}
 
 			public int getSize() {
 				return this.size;
@@ -490,6 +622,90 @@ public class SseProperties {
 			}
 			this.maxUriTags = maxUriTags;
 		}
+
+	}
+
+	/** Where topics live: this instance's memory, or Redis for several instances. */
+	public static class Broker {
+
+		/**
+		 * memory: one instance, no dependency; redis: topics shared by every instance
+		 * through the application's Spring Data Redis.
+		 */
+		private BrokerType type = BrokerType.MEMORY;
+
+		private final Redis redis = new Redis();
+
+		public BrokerType getType() {
+			return this.type;
+		}
+
+		public void setType(BrokerType type) {
+			this.type = type;
+		}
+
+		public Redis getRedis() {
+			return this.redis;
+		}
+
+		/** The Redis broker. */
+		public static class Redis {
+
+			/**
+			 * What every key starts with (inside a hash tag, so a Redis Cluster keeps
+			 * them on one node).
+			 */
+			private String keyPrefix = "sse";
+
+			/** How long a topic's keys live after its last event. */
+			private Duration idleExpiry = Duration.ofHours(1);
+
+			/**
+			 * Longest a publication may take to reach Redis; a later one is refused there
+			 * rather than applied late.
+			 */
+			private Duration commandTimeout = Duration.ofSeconds(2);
+
+			public String getKeyPrefix() {
+				return this.keyPrefix;
+			}
+
+			public void setKeyPrefix(String keyPrefix) {
+				if (keyPrefix.isEmpty() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
+					throw new IllegalArgumentException(
+							"sse.broker.redis.key-prefix must be non-empty without braces, was \"" + keyPrefix + "\"");
+				}
+				this.keyPrefix = keyPrefix;
+			}
+
+			public Duration getIdleExpiry() {
+				return this.idleExpiry;
+			}
+
+			public void setIdleExpiry(Duration idleExpiry) {
+				this.idleExpiry = positive(idleExpiry, "broker.redis.idle-expiry");
+			}
+
+			public Duration getCommandTimeout() {
+				return this.commandTimeout;
+			}
+
+			public void setCommandTimeout(Duration commandTimeout) {
+				this.commandTimeout = positive(commandTimeout, "broker.redis.command-timeout");
+			}
+
+		}
+
+	}
+
+	/** Where topics live. */
+	public enum BrokerType {
+
+		/** In this instance's memory. */
+		MEMORY,
+
+		/** In Redis, shared by every instance. */
+		REDIS
 
 	}
 

@@ -66,6 +66,8 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 
 	private volatile boolean started;
 
+	private volatile StreamLimits.@Nullable Permit permit;
+
 	private volatile long lastWriteNanos = System.nanoTime();
 
 	private volatile Instant openedAt = Instant.now();
@@ -167,6 +169,18 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 			}
 			this.started = true;
 		}
+		// Counted from here until registered or ended, so that a shutdown does not miss
+		// a stream that opens while it looks.
+		this.context.registry().openingStarted();
+		try {
+			openStarted(request, response);
+		}
+		finally {
+			this.context.registry().openingEnded();
+		}
+	}
+
+	private void openStarted(HttpServletRequest request, HttpServletResponse response) {
 		watchTheRequest(request);
 		if (!writeOpening(request, response)) {
 			return;
@@ -318,6 +332,14 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 	 * The request ended without the stream opening (the handler failed after creating
 	 * it).
 	 */
+	/** Its place under the stream limits, given back when it ends. */
+	final void holdPermit(StreamLimits.Permit p) {
+		this.permit = p;
+		if (this.closed.get()) {
+			p.release();
+		}
+	}
+
 	final void abandon() {
 		if (!this.started) {
 			end(CloseReason.COMPLETED);
@@ -363,6 +385,10 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 			return;
 		}
 		this.closeReason = reason;
+		StreamLimits.Permit p = this.permit;
+		if (p != null) {
+			p.release();
+		}
 		ScheduledFuture<?> task = this.timeoutTask;
 		if (task != null) {
 			task.cancel(false);
@@ -370,7 +396,9 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 		try {
 			ending(reason);
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
+			// An onClose action may throw anything (a Kotlin lambda, @SneakyThrows):
+			// the stream still ends.
 			log.warn("Releasing SSE stream {} failed", description(), ex);
 		}
 		boolean wasStarted;

@@ -228,11 +228,19 @@ final class CallbackStream extends AbstractStream implements SseStream {
 	}
 
 	private void runCallback() {
+		boolean endedBeforeStart;
 		synchronized (this.runnerLock) {
-			if (isClosed()) {
-				return;
+			endedBeforeStart = isClosed();
+			if (!endedBeforeStart) {
+				this.runner = Thread.currentThread();
 			}
-			this.runner = Thread.currentThread();
+		}
+		if (endedBeforeStart) {
+			// Ended between its opening and now (evicted, shut down, completed): the
+			// callback does not run, and the request is completed as it leaves the
+			// dispatch all the same.
+			leaveDispatch();
+			return;
 		}
 		boolean onExecutor = !this.runOnOpen;
 		context().registry().callbackStarted(onExecutor);
@@ -245,15 +253,19 @@ final class CallbackStream extends AbstractStream implements SseStream {
 		}
 		finally {
 			context().registry().callbackEnded(onExecutor);
-			if (writer() instanceof BlockingWriter blocking) {
-				blocking.leaveDispatch();
-			}
+			leaveDispatch();
 			synchronized (this.runnerLock) {
 				this.runner = null;
 				// An interrupt meant for the callback must not leak into the thread's
 				// next task.
 				Thread.interrupted();
 			}
+		}
+	}
+
+	private void leaveDispatch() {
+		if (writer() instanceof BlockingWriter blocking) {
+			blocking.leaveDispatch();
 		}
 	}
 
@@ -347,7 +359,7 @@ final class CallbackStream extends AbstractStream implements SseStream {
 		try {
 			hook.run();
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
 			log.warn("An onClose action of SSE stream {} failed", description(), ex);
 		}
 	}

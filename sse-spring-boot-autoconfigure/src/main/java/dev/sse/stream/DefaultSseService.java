@@ -10,6 +10,7 @@ import dev.sse.SseCallback;
 import dev.sse.SseOptions;
 import dev.sse.SseService;
 import dev.sse.topics.SseBroker;
+import dev.sse.topics.SseBrokerException;
 import dev.sse.wire.SseEncoder;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,7 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.task.TaskExecutor;
 import org.springframework.core.task.TaskRejectedException;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
@@ -47,6 +49,8 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 	private final StreamContext context;
 
 	private final TaskExecutor callbackExecutor;
+
+	private volatile StreamLimits limits = StreamLimits.NONE;
 
 	private final ScheduledFuture<?> housekeeping;
 
@@ -97,7 +101,9 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		SseOptions resolved = options.orElse(this.context.settings().defaults());
 		CallbackStream stream = new CallbackStream(this.context, emitter(resolved, request), StreamRequest.of(request),
 				resolved, callback);
-		if (Boolean.TRUE.equals(resolved.getAsync())) {
+		boolean async = Boolean.TRUE.equals(resolved.getAsync());
+		limit(stream, request, !async);
+		if (async) {
 			try {
 				stream.submitTo(this.callbackExecutor);
 			}
@@ -120,6 +126,11 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 	@Override
 	public String publish(String topic, @Nullable Object data, @Nullable String event) {
 		SseEncoder.checkEventName(event);
+		if (topic == null || topic.isEmpty() || topic.length() > this.context.topics().maxNameLength()) {
+			throw new IllegalArgumentException("A topic is non-empty and at most "
+					+ this.context.topics().maxNameLength() + " characters (sse.topics.max-name-length): "
+					+ ((topic == null) ? "null" : topic.length() + " characters"));
+		}
 		return this.context.broker().publish(topic, event, this.context.dataConverter().toText(data)).id();
 	}
 
@@ -131,23 +142,63 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 	@Override
 	public SseEmitter subscribe(SseOptions options, String... topics) {
 		Objects.requireNonNull(options, "options must not be null");
-		List<String> names = List.of(topics);
-		if (names.isEmpty() || names.stream().anyMatch(String::isEmpty)) {
-			throw new IllegalArgumentException("subscribe needs at least one topic, none empty: " + names);
-		}
+		List<String> names = checkTopics(topics);
 		HttpServletRequest request = currentRequest();
 		SseOptions resolved = options.orElse(this.context.settings().defaults());
 		TopicStream stream = new TopicStream(this.context, emitter(resolved, request), StreamRequest.of(request),
 				resolved, names);
+		limit(stream, request, false);
 		String position;
 		try {
 			position = stream.subscribe();
+		}
+		catch (SseBrokerException ex) {
+			stream.abandon();
+			log.warn("Refused SSE stream {}: {}", stream.description(), ex.getMessage());
+			this.context.registry().rejected(stream, "broker");
+			throw new SseStreamRejectedException(HttpStatus.SERVICE_UNAVAILABLE, "Topics are unavailable",
+					this.context.settings().retryAfter(), ex);
 		}
 		catch (RuntimeException ex) {
 			stream.abandon();
 			throw ex;
 		}
 		return pending(stream, resolved, request, position);
+	}
+
+	/**
+	 * Topic names come from clients as often as not: bounded in number and length, so
+	 * that no request can make the broker hold unbounded state.
+	 */
+	private List<String> checkTopics(String... topics) {
+		TopicSettings limits = this.context.topics();
+		if (topics.length == 0) {
+			throw invalid("subscribe needs at least one topic");
+		}
+		if (topics.length > limits.maxPerStream()) {
+			throw invalid("A stream follows at most " + limits.maxPerStream() + " topics (sse.topics.max-per-stream), "
+					+ "asked for " + topics.length);
+		}
+		for (String topic : topics) {
+			checkTopic(topic);
+		}
+		return List.of(topics);
+	}
+
+	private void checkTopic(@Nullable String topic) {
+		if (topic == null || topic.isEmpty()) {
+			throw invalid("A topic must not be null or empty");
+		}
+		int max = this.context.topics().maxNameLength();
+		if (topic.length() > max) {
+			throw invalid("A topic name is at most " + max + " characters (sse.topics.max-name-length), was "
+					+ topic.length());
+		}
+	}
+
+	private static SseStreamRejectedException invalid(String reason) {
+		return new SseStreamRejectedException(HttpStatus.BAD_REQUEST, reason, null,
+				new IllegalArgumentException(reason));
 	}
 
 	private SseStreamEmitter emitter(SseOptions resolved, HttpServletRequest request) {
@@ -166,6 +217,34 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 	 * Queues the opening bytes and leaves the stream for the interceptor to open. A topic
 	 * stream's opening sets the client's last event id to where its subscription starts.
 	 */
+	private void limit(AbstractStream stream, HttpServletRequest request, boolean sync) {
+		try {
+			stream.holdPermit(this.limits.acquire(request, sync));
+		}
+		catch (StreamLimits.Refused refused) {
+			stream.abandon();
+			this.context.registry().rejected(stream, refused.reason());
+			log.warn("Refused SSE stream {}: {}", stream.description(), refused.getMessage());
+			throw refused.answer();
+		}
+	}
+
+	/**
+	 * Sets the limits on open streams (all, per client, sync); none by default.
+	 * @param limits the limits
+	 */
+	public void setLimits(StreamLimits limits) {
+		this.limits = Objects.requireNonNull(limits, "limits must not be null");
+	}
+
+	/**
+	 * The limits on open streams.
+	 * @return the limits, with what they count now
+	 */
+	public StreamLimits limits() {
+		return this.limits;
+	}
+
 	private SseEmitter pending(AbstractStream stream, SseOptions resolved, HttpServletRequest request,
 			@Nullable String position) {
 		Duration retry = resolved.getRetry();
@@ -287,13 +366,13 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		// From now on no stream opens: one that is opening sees this and ends itself.
 		registry.stop();
 		List<AbstractStream> streams = List.copyOf(registry.streams());
-		if (streams.isEmpty()) {
-			return;
+		if (!streams.isEmpty()) {
+			log.info("Closing {} open SSE stream(s) for shutdown", streams.size());
 		}
-		log.info("Closing {} open SSE stream(s) for shutdown", streams.size());
 		for (AbstractStream stream : streams) {
 			stream.endSoon(CloseReason.SHUTDOWN);
 		}
+		// Also those that were opening meanwhile: each ends itself as it registers.
 		if (!registry.awaitDrained(SHUTDOWN_WAIT)) {
 			log.warn("{} SSE stream(s) still closing after {}", registry.size(), SHUTDOWN_WAIT);
 		}
@@ -326,12 +405,24 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 
 		@Override
 		public void run() {
+			try {
+				tick();
+			}
+			catch (Throwable ex) {
+				// Whatever happens, the next tick runs: a periodic task that throws is
+				// cancelled silently, and with it every stream's heartbeat.
+				log.error("SSE housekeeping failed", ex);
+			}
+		}
+
+		private void tick() {
 			long now = System.nanoTime();
 			for (AbstractStream stream : this.context.registry().streams()) {
 				try {
 					stream.idleCheck(now);
 				}
-				catch (RuntimeException ex) {
+				catch (Throwable ex) {
+					// Anything escaping would cancel the periodic task for every stream.
 					log.warn("SSE housekeeping of stream {} failed", stream.description(), ex);
 				}
 			}
@@ -342,7 +433,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 				try {
 					this.context.broker().purge();
 				}
-				catch (RuntimeException ex) {
+				catch (Throwable ex) {
 					log.warn("SSE broker housekeeping failed", ex);
 				}
 			}

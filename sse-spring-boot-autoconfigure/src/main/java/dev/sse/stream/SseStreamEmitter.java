@@ -111,6 +111,12 @@ final class SseStreamEmitter extends SseEmitter {
 		AbstractStream s = this.stream;
 		synchronized (this.early) {
 			if (s == null || !s.takesWrites()) {
+				if (s != null && s.isClosed()) {
+					// Ended before it took writes (its client left while it opened, or it
+					// was cut off): nothing will ever write these bytes.
+					this.early.clear();
+					throw new IllegalStateException("The SSE stream has ended (" + s.closeReason() + ")");
+				}
 				this.early.add(bytes);
 				return;
 			}
@@ -143,17 +149,19 @@ final class SseStreamEmitter extends SseEmitter {
 	@Override
 	public void complete() {
 		AbstractStream s = this.stream;
-		if (s == null || !s.isStarted()) {
+		if (s == null) {
 			super.complete();
 			return;
 		}
+		// Before the stream opened too: the stream ends (it will not open, its callback
+		// does not run) and completes this emitter.
 		s.end(CloseReason.COMPLETED);
 	}
 
 	@Override
 	public void completeWithError(Throwable ex) {
 		AbstractStream s = this.stream;
-		if (s == null || !s.isStarted()) {
+		if (s == null) {
 			super.completeWithError(ex);
 			return;
 		}

@@ -38,13 +38,16 @@ public class SseStreamRejectedException extends ResponseStatusException {
 	/**
 	 * @param status the answer's status
 	 * @param reason why
-	 * @param retryAfter what the client is told to wait before trying again
+	 * @param retryAfter what the client is told to wait before trying again, or
+	 * {@code null} when trying again cannot help (400)
 	 * @param cause what refused, if anything
 	 */
-	public SseStreamRejectedException(HttpStatus status, String reason, Duration retryAfter,
+	public SseStreamRejectedException(HttpStatus status, String reason, @Nullable Duration retryAfter,
 			@Nullable Throwable cause) {
 		super(status, reason, cause);
-		this.headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
+		if (retryAfter != null) {
+			this.headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
+		}
 	}
 
 	@Override

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
@@ -29,6 +30,9 @@ final class StreamRegistry {
 
 	/** Opened and not yet through its closing: shutdown waits for this to reach zero. */
 	private final AtomicInteger live = new AtomicInteger();
+
+	/** Streams between their start and their registration. */
+	private final AtomicInteger opening = new AtomicInteger();
 
 	private final Object drained = new Object();
 
@@ -84,7 +88,7 @@ final class StreamRegistry {
 			try {
 				listener.sent(stream, event, bytes);
 			}
-			catch (RuntimeException ex) {
+			catch (Throwable ex) {
 				failed(listener, ex);
 			}
 		}
@@ -99,13 +103,13 @@ final class StreamRegistry {
 			try {
 				call.accept(listener);
 			}
-			catch (RuntimeException ex) {
+			catch (Throwable ex) {
 				failed(listener, ex);
 			}
 		}
 	}
 
-	private void failed(StreamListener listener, RuntimeException ex) {
+	private void failed(StreamListener listener, Throwable ex) {
 		if (this.warned.add(listener)) {
 			log.warn("SSE stream listener {} failed (further failures are logged at debug)", listener, ex);
 		}
@@ -208,6 +212,14 @@ final class StreamRegistry {
 		return this.stopped;
 	}
 
+	void openingStarted() {
+		this.opening.incrementAndGet();
+	}
+
+	void openingEnded() {
+		this.opening.decrementAndGet();
+	}
+
 	void stop() {
 		this.stopped = true;
 	}
@@ -224,20 +236,38 @@ final class StreamRegistry {
 	boolean awaitDrained(Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		synchronized (this.drained) {
-			while (this.live.get() > 0) {
+			while (this.live.get() > 0 || this.opening.get() > 0) {
 				long left = deadline - System.nanoTime();
 				if (left <= 0) {
 					return false;
 				}
 				try {
-					TimeUnit.NANOSECONDS.timedWait(this.drained, left);
+					// A stream still opening registers (and ends itself) without a
+					// notification: look again soon.
+					TimeUnit.NANOSECONDS.timedWait(this.drained, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
 				}
 				catch (InterruptedException ex) {
 					Thread.currentThread().interrupt();
 					return false;
 				}
 			}
-			return true;
+		}
+		// Then their last bytes (the retry hint, the end of the response): a web server
+		// that stops at once would cut them off. A client that takes nothing is cut off
+		// by its writer's grace deadline.
+		// Then until the container has finished each response (a completion asked from
+		// another thread is carried out on one of its own).
+		while (true) {
+			this.draining.keySet().removeIf(StreamWriter::isDone);
+			this.unconfirmed.keySet().removeIf(AbstractStream::isContainerFinished);
+			if (this.draining.isEmpty() && this.unconfirmed.isEmpty()) {
+				return true;
+			}
+			if (deadline - System.nanoTime() <= 0) {
+				return false;
+			}
+			checkDraining(System.nanoTime());
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
 		}
 	}
 

@@ -6,6 +6,17 @@ package dev.sse.stream;
  * @param bufferSize the most bytes queued for one subscriber before it is cut off as a
  * slow client
  * @param resetEvent the event sent when history cannot cover a client's last event id
+ * @param maxNameLength the longest topic name
+ * @param maxPerStream the most topics one subscription follows
  */
-public record TopicSettings(long bufferSize, String resetEvent) {
+public record TopicSettings(long bufferSize, String resetEvent, int maxNameLength, int maxPerStream) {
+
+	/**
+	 * Settings with the starter's defaults.
+	 * @return the settings
+	 */
+	public static TopicSettings defaults() {
+		return new TopicSettings(16L << 20, "sse-reset", 256, 100);
+	}
+
 }

@@ -33,8 +33,12 @@ final class TopicStream extends AbstractStream implements SseBroker.Subscriber {
 
 	private volatile SseBroker.@Nullable Subscription subscription;
 
-	/** True while the broker replays on the subscribing thread. */
-	private volatile boolean replaying;
+	/**
+	 * The subscribing thread while the broker replays on it: what it delivers then is
+	 * replay; live events come from other threads, and the broker sends them only after
+	 * the replay.
+	 */
+	private volatile @Nullable Thread replayer;
 
 	private boolean replayTooLarge;
 
@@ -54,15 +58,12 @@ final class TopicStream extends AbstractStream implements SseBroker.Subscriber {
 	 */
 	String subscribe() {
 		SseBroker.Subscription s;
-		this.replaying = true;
+		this.replayer = Thread.currentThread();
 		try {
 			s = context().broker().subscribe(this.topics, request().lastEventId(), this);
 		}
 		finally {
-			this.replaying = false;
-		}
-		if (this.replayTooLarge) {
-			this.queue.write(context().reset());
+			this.replayer = null;
 		}
 		this.subscription = s;
 		// An end() that ran meanwhile found no subscription to close.
@@ -88,15 +89,17 @@ final class TopicStream extends AbstractStream implements SseBroker.Subscriber {
 		if (isClosed() || this.cuttingOff.get()) {
 			return;
 		}
-		if (this.replaying) {
+		if (this.replayer == Thread.currentThread()) {
 			if (this.replayTooLarge) {
 				return;
 			}
 			if (this.queue.queuedBytes() + encoded.length() > this.bufferSize) {
 				// Cutting it off would only make it reconnect with the same id, again and
-				// again.
+				// again. The reset is queued now, still inside the broker's replay, so it
+				// comes before any live event.
 				this.replayTooLarge = true;
 				this.queue.discardQueued();
+				this.queue.write(context().reset());
 				log.info(
 						"SSE topic stream {}: the replay is larger than sse.topics.buffer-size ({} bytes); "
 								+ "sending {} instead",

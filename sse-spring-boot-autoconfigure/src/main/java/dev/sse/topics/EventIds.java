@@ -3,29 +3,27 @@ package dev.sse.topics;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The ids of topic events: positive decimal numbers that fit a {@code long}, increasing
- * across the topics of a broker, so a subscriber of several topics sees them increase. A
- * broker starts its sequence from the wall clock ({@link #firstOfRun(long)}), so ids
- * never repeat after a restart and an id from an earlier run is older than anything the
- * new run issued.
+ * The ids of topic events: positive decimal numbers, increasing across the topics of a
+ * broker, so a subscriber of several topics sees them increase. They are microseconds of
+ * the wall clock, counted up by one per event when events come faster: a broker starts
+ * from the clock ({@link #firstOfRun(long)}), so ids never repeat after a restart and an
+ * id from an earlier run is older than anything the new run issued. They stay below 2^53,
+ * so Redis' Lua and JavaScript read them exactly.
  */
 public final class EventIds {
 
-	/**
-	 * Ids a run may issue per millisecond of wall clock before it could reach the next
-	 * run's first id.
-	 */
-	private static final long PER_MILLISECOND = 1_000_000L;
+	/** Microseconds: a run may issue a thousand ids per millisecond on average. */
+	private static final long PER_MILLISECOND = 1_000L;
 
-	private static final int MAX_DIGITS = 19;
+	private static final int MAX_DIGITS = 16;
 
 	private EventIds() {
 	}
 
 	/**
-	 * The id before the first id of a run that starts now: the wall clock in milliseconds
-	 * times a million. A later run starts higher unless the earlier one issued more than
-	 * a million ids per millisecond on average.
+	 * The id before the first id of a run that starts now: the wall clock in
+	 * microseconds. A later run starts higher unless the earlier one issued more than a
+	 * million ids a second on average over its whole life.
 	 * @param currentTimeMillis the wall clock
 	 * @return the id before the run's first id
 	 */

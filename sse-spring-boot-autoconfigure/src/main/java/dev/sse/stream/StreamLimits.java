@@ -1,0 +1,227 @@
+package dev.sse.stream;
+
+import java.security.Principal;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * How many streams may be open at once: in all, per client, and in sync mode (each holds
+ * one of the container's request threads). A stream past a limit is refused before
+ * anything is streamed: 503 (all, sync) or 429 (one client), with {@code Retry-After}.
+ * Thread-safe.
+ */
+public final class StreamLimits {
+
+	/** No limit at all. */
+	public static final StreamLimits NONE = new StreamLimits(0, 0, 0, Duration.ofSeconds(5));
+
+	private final int maxConnections;
+
+	private final int maxPerClient;
+
+	private final int maxSync;
+
+	private final Duration retryAfter;
+
+	private final AtomicInteger open = new AtomicInteger();
+
+	private final AtomicInteger sync = new AtomicInteger();
+
+	private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
+
+	/**
+	 * @param maxConnections most streams open at once, {@code 0} for no limit
+	 * @param maxPerClient most streams of one client (its principal's name, else its
+	 * address) at once, {@code 0} for no limit
+	 * @param maxSync most sync streams at once, {@code 0} for no limit
+	 * @param retryAfter what a refused client is told to wait
+	 */
+	public StreamLimits(int maxConnections, int maxPerClient, int maxSync, Duration retryAfter) {
+		if (maxConnections < 0 || maxPerClient < 0 || maxSync < 0) {
+			throw new IllegalArgumentException("Stream limits are zero (none) or positive");
+		}
+		this.maxConnections = maxConnections;
+		this.maxPerClient = maxPerClient;
+		this.maxSync = maxSync;
+		this.retryAfter = retryAfter;
+	}
+
+	public int maxConnections() {
+		return this.maxConnections;
+	}
+
+	public int maxPerClient() {
+		return this.maxPerClient;
+	}
+
+	public int maxSync() {
+		return this.maxSync;
+	}
+
+	/**
+	 * Takes a place for a new stream.
+	 * @param request the stream's request
+	 * @param syncStream whether its callback runs on the request thread
+	 * @return the place, to release when the stream ends
+	 * @throws Refused past a limit
+	 */
+	Permit acquire(HttpServletRequest request, boolean syncStream) throws Refused {
+		if (!take(this.open, this.maxConnections)) {
+			throw new Refused("limit",
+					new SseStreamRejectedException(HttpStatus.SERVICE_UNAVAILABLE,
+							"Too many open SSE streams (sse.max-connections=" + this.maxConnections + ")",
+							this.retryAfter, null));
+		}
+		String client = null;
+		boolean counted = false;
+		try {
+			if (this.maxPerClient > 0) {
+				client = clientKey(request);
+				if (!takeFor(client)) {
+					throw new Refused("client-limit",
+							new SseStreamRejectedException(HttpStatus.TOO_MANY_REQUESTS,
+									"Too many open SSE streams for this client (sse.max-connections-per-client="
+											+ this.maxPerClient + ")",
+									this.retryAfter, null));
+				}
+			}
+			if (syncStream && !take(this.sync, this.maxSync)) {
+				if (client != null) {
+					releaseFor(client);
+				}
+				throw new Refused("sync-limit",
+						new SseStreamRejectedException(
+								HttpStatus.SERVICE_UNAVAILABLE, "Too many sync SSE streams (sse.max-sync-streams="
+										+ this.maxSync + "): each holds a request thread; use async mode",
+								this.retryAfter, null));
+			}
+			counted = true;
+			return new Permit(client, syncStream);
+		}
+		finally {
+			if (!counted) {
+				this.open.decrementAndGet();
+			}
+		}
+	}
+
+	/**
+	 * The authenticated principal when there is one, else the remote address (which
+	 * reflects {@code X-Forwarded-For} when {@code server.forward-headers-strategy} says
+	 * so).
+	 */
+	static String clientKey(HttpServletRequest request) {
+		Principal principal = request.getUserPrincipal();
+		if (principal != null && principal.getName() != null) {
+			return "principal:" + principal.getName();
+		}
+		return "address:" + request.getRemoteAddr();
+	}
+
+	private static boolean take(AtomicInteger counter, int max) {
+		if (max == 0) {
+			counter.incrementAndGet();
+			return true;
+		}
+		while (true) {
+			int now = counter.get();
+			if (now >= max) {
+				return false;
+			}
+			if (counter.compareAndSet(now, now + 1)) {
+				return true;
+			}
+		}
+	}
+
+	private boolean takeFor(String client) {
+		boolean[] taken = { false };
+		this.perClient.compute(client, (key, count) -> {
+			AtomicInteger c = (count != null) ? count : new AtomicInteger();
+			if (c.get() < this.maxPerClient) {
+				c.incrementAndGet();
+				taken[0] = true;
+			}
+			return (c.get() == 0) ? null : c;
+		});
+		return taken[0];
+	}
+
+	private void releaseFor(String client) {
+		this.perClient.computeIfPresent(client, (key, count) -> (count.decrementAndGet() <= 0) ? null : count);
+	}
+
+	/** Streams open now, as counted here. */
+	public int open() {
+		return this.open.get();
+	}
+
+	/** Sync streams open now, as counted here. */
+	public int openSync() {
+		return this.sync.get();
+	}
+
+	/** Clients with at least one stream open now. */
+	int clients() {
+		return this.perClient.size();
+	}
+
+	/** A place taken by a stream: released once, when it ends. */
+	final class Permit {
+
+		private final AtomicBoolean released = new AtomicBoolean();
+
+		private final String client;
+
+		private final boolean syncStream;
+
+		Permit(String client, boolean syncStream) {
+			this.client = client;
+			this.syncStream = syncStream;
+		}
+
+		void release() {
+			if (!this.released.compareAndSet(false, true)) {
+				return;
+			}
+			StreamLimits.this.open.decrementAndGet();
+			if (this.syncStream) {
+				StreamLimits.this.sync.decrementAndGet();
+			}
+			if (this.client != null) {
+				releaseFor(this.client);
+			}
+		}
+
+	}
+
+	/** A refusal, with the reason the metrics count it under. */
+	static final class Refused extends Exception {
+
+		private final String reason;
+
+		private final SseStreamRejectedException answer;
+
+		Refused(String reason, SseStreamRejectedException answer) {
+			super(answer.getReason(), null, false, false);
+			this.reason = reason;
+			this.answer = answer;
+		}
+
+		String reason() {
+			return this.reason;
+		}
+
+		SseStreamRejectedException answer() {
+			return this.answer;
+		}
+
+	}
+
+}

@@ -1,0 +1,106 @@
+package dev.sse.test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import redis.embedded.RedisServer;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * A real redis-server for tests, on 127.0.0.1 and a free port: the binary that the
+ * {@code embedded-redis} test dependency brings from Maven Central, started and stopped
+ * as a process, so a test can stop Redis and start it again (with its data, saved on
+ * stop).
+ */
+public final class RedisTestServer implements AutoCloseable {
+
+	private final int port;
+
+	private final Path dir;
+
+	private RedisServer server;
+
+	private RedisTestServer(int port, Path dir) {
+		this.port = port;
+		this.dir = dir;
+	}
+
+	/**
+	 * Starts a server.
+	 * @return the running server
+	 */
+	public static RedisTestServer start() {
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		try {
+			RedisTestServer server = new RedisTestServer(port, Files.createTempDirectory("sse-redis"));
+			server.startAgain();
+			return server;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Starts the server again after {@link #stop()}, with the data it saved. */
+	public void startAgain() {
+		try {
+			this.server = RedisServer.newRedisServer()
+				.bind("127.0.0.1")
+				.port(this.port)
+				.setting("dir " + this.dir)
+				.setting("save 3600 1")
+				.setting("appendonly no")
+				.setting("daemonize no")
+				.build();
+			this.server.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Stops the process (it saves its data first, as a redis-server does on shutdown).
+	 */
+	public void stop() {
+		try {
+			this.server.stop();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	/**
+	 * A Lettuce connection factory to this server, started.
+	 * @return the factory; destroy it when done
+	 */
+	public LettuceConnectionFactory connectionFactory() {
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration("127.0.0.1", this.port));
+		factory.afterPropertiesSet();
+		factory.start();
+		return factory;
+	}
+
+	@Override
+	public void close() {
+		stop();
+	}
+
+}

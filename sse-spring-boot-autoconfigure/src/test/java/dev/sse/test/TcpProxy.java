@@ -1,0 +1,140 @@
+package dev.sse.test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP forwarder on 127.0.0.1 that a test can cut: {@link #cut()} drops every connection
+ * and refuses new ones (as a network partition between one application instance and Redis
+ * does) until {@link #restore()}.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+	private final int targetPort;
+
+	private final ServerSocket server;
+
+	private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+
+	private volatile boolean cut;
+
+	private volatile boolean closed;
+
+	private TcpProxy(int targetPort) throws IOException {
+		this.targetPort = targetPort;
+		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+		Thread acceptor = new Thread(this::accept, "tcp-proxy-" + this.server.getLocalPort());
+		acceptor.setDaemon(true);
+		acceptor.start();
+	}
+
+	/**
+	 * Forwards a new port to {@code targetPort} on 127.0.0.1.
+	 * @param targetPort where to
+	 * @return the proxy, listening
+	 */
+	public static TcpProxy to(int targetPort) {
+		try {
+			return new TcpProxy(targetPort);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public int port() {
+		return this.server.getLocalPort();
+	}
+
+	/** Drops every connection now, and every new one until {@link #restore()}. */
+	public void cut() {
+		this.cut = true;
+		for (Socket socket : this.sockets) {
+			closeQuietly(socket);
+		}
+		this.sockets.clear();
+	}
+
+	public void restore() {
+		this.cut = false;
+	}
+
+	private void accept() {
+		while (!this.closed) {
+			Socket client;
+			try {
+				client = this.server.accept();
+			}
+			catch (IOException ex) {
+				return;
+			}
+			if (this.cut) {
+				closeQuietly(client);
+				continue;
+			}
+			try {
+				Socket target = new Socket(InetAddress.getLoopbackAddress(), this.targetPort);
+				this.sockets.add(client);
+				this.sockets.add(target);
+				pipe(client, target);
+				pipe(target, client);
+			}
+			catch (IOException ex) {
+				closeQuietly(client);
+			}
+		}
+	}
+
+	private void pipe(Socket from, Socket to) {
+		Thread thread = new Thread(() -> {
+			byte[] buffer = new byte[16 * 1024];
+			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+				int n;
+				while ((n = in.read(buffer)) >= 0) {
+					out.write(buffer, 0, n);
+					out.flush();
+				}
+			}
+			catch (IOException ex) {
+				// one side is gone: so is the other
+			}
+			finally {
+				closeQuietly(from);
+				closeQuietly(to);
+				this.sockets.remove(from);
+				this.sockets.remove(to);
+			}
+		}, "tcp-proxy-pipe");
+		thread.setDaemon(true);
+		thread.start();
+	}
+
+	private static void closeQuietly(Socket socket) {
+		try {
+			socket.close();
+		}
+		catch (IOException ex) {
+			// closing anyway
+		}
+	}
+
+	@Override
+	public void close() {
+		this.closed = true;
+		cut();
+		try {
+			this.server.close();
+		}
+		catch (IOException ex) {
+			// closing anyway
+		}
+	}
+
+}
