@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 
 import dev.sse.stream.DefaultSseService;
 import dev.sse.test.RawSseClient;
@@ -16,6 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -26,11 +32,53 @@ import static org.awaitility.Awaitility.await;
  * resolves it), and in sync mode (503); each refusal before anything is streamed, with
  * {@code Retry-After}, counted by reason; the places free up as streams close.
  */
-@SpringBootTest(classes = TestApp.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+@SpringBootTest(classes = { TestApp.class, LimitsTest.Stubborn.class }, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "sse.max-connections=5", "sse.max-connections-per-client=2", "sse.max-sync-streams=1",
 				"server.forward-headers-strategy=native", "sse.disconnect-detection-interval=300ms",
 				"sse.executor.retry-after=7s" })
 class LimitsTest extends ServerTestSupport {
+
+	/**
+	 * A sync callback that ignores interrupts (blocking work that does not listen) until
+	 * the test lets it go.
+	 */
+	@TestConfiguration(proxyBeanMethods = false)
+	static class Stubborn {
+
+		static final CountDownLatch release = new CountDownLatch(1);
+
+		@Bean
+		StubbornEndpoint stubbornEndpoint(SseService sse) {
+			return new StubbornEndpoint(sse);
+		}
+
+	}
+
+	@RestController
+	static class StubbornEndpoint {
+
+		private final SseService sse;
+
+		StubbornEndpoint(SseService sse) {
+			this.sse = sse;
+		}
+
+		@GetMapping("/stubborn")
+		SseEmitter stubborn() {
+			return this.sse.stream((stream) -> {
+				while (true) {
+					try {
+						Stubborn.release.await();
+						return;
+					}
+					catch (InterruptedException ex) {
+						// ignored, as blocking I/O that does not listen would
+					}
+				}
+			});
+		}
+
+	}
 
 	@Autowired
 	private DefaultSseService service;
@@ -103,6 +151,27 @@ class LimitsTest extends ServerTestSupport {
 		finally {
 			for (RawSseClient client : held) {
 				client.close();
+			}
+		}
+		awaitOpen(0);
+	}
+
+	@Test
+	void aSyncPlaceIsGivenBackOnlyWhenTheCallbackGivesTheRequestThreadBack() throws Exception {
+		try (RawSseClient stubborn = open("10.2.0.1", "/stubborn")) {
+			assertThat(stubborn.status()).isEqualTo(200);
+			await().atMost(WAIT).until(() -> this.service.openStreams() == 1);
+			String id = this.service.streams().get(0).id();
+			assertThat(this.service.evict(id)).isTrue();
+			await().atMost(WAIT).until(() -> this.service.openStreams() == 0);
+			// Ended, but its callback still holds the request thread.
+			try (RawSseClient refused = open("10.2.0.2", "/idle?async=false")) {
+				assertThat(refused.status()).isEqualTo(503);
+			}
+			Stubborn.release.countDown();
+			await().atMost(WAIT).until(() -> this.service.limits().openSync() == 0);
+			try (RawSseClient accepted = open("10.2.0.2", "/idle?async=false")) {
+				assertThat(accepted.status()).isEqualTo(200);
 			}
 		}
 		awaitOpen(0);

@@ -210,6 +210,20 @@ class TopicsTest extends ServerTestSupport {
 	}
 
 	@Test
+	void aResumedStreamsOpeningLeavesTheClientsLastEventIdAlone() throws Exception {
+		String seen = this.sse.publish("resume", "before");
+		String second = this.sse.publish("resume", "missed 1");
+		String third = this.sse.publish("resume", "missed 2");
+		try (RawSseClient raw = RawSseClient.get(this.port, "/topics/subscribe?topic=resume",
+				"Last-Event-ID: " + seen)) {
+			// No id in the opening: a client that loses the connection before the replay
+			// reaches it resumes from its own id again, not past the replay.
+			assertThat(raw.awaitBodyContaining("data: missed 2\n\n", WAIT))
+				.isEqualTo(": ok\n\nid: " + second + "\ndata: missed 1\n\nid: " + third + "\ndata: missed 2\n\n");
+		}
+	}
+
+	@Test
 	void aReloadedPageResumesWithTheLastEventIdParameter() throws Exception {
 		String seen = this.sse.publish("reload", "before");
 		this.sse.publish("reload", "missed 1");

@@ -48,27 +48,6 @@ public final class LoadDriver {
 		LoadDriver driver = new LoadDriver(port);
 		StringBuilder md = new StringBuilder();
 		md.append("| scenario | plain `SseEmitter` | starter | \n|---|---|---|\n");
-		if (args.length > 2 && !args[2].equals("paced10k")) {
-			// ONLY: a few scenarios, e.g. "ttfb,burst1k,paced10k", starter and plain, for
-			// a quick comparison.
-			for (String name : args[2].split(",")) {
-				String result = switch (name) {
-					case "ttfb" -> driver.ttfb("plain", 50, 500) + " | " + driver.ttfb("starter", 50, 500);
-					case "tokens" -> driver.tokens("plain", 200, 5000) + " | " + driver.tokens("starter", 200, 5000);
-					case "burst1k" ->
-						driver.broadcast("plain", 1_000, 200, 0) + " | " + driver.broadcast("starter", 1_000, 200, 0);
-					case "paced1k" ->
-						driver.broadcast("plain", 1_000, 200, 50) + " | " + driver.broadcast("starter", 1_000, 200, 50);
-					case "burst10k" -> driver.broadcast("starter", 10_000, 200, 0);
-					case "paced10k" -> driver.broadcast("starter", 10_000, 200, 50);
-					default -> throw new IllegalArgumentException(name);
-				};
-				System.out.println(name + ": " + result);
-				md.append(name).append(": ").append(result).append('\n');
-			}
-			Files.writeString(out, md.toString());
-			return;
-		}
 		if (args.length > 3 && args[2].equals("cross")) {
 			// Topics over Redis: subscribers spread over the servers of args[3] (comma
 			// separated), publications through the first; args[0] is one in-memory
@@ -96,6 +75,27 @@ public final class LoadDriver {
 				.append(driver.publishRate(redisPorts[0], 20_000))
 				.append(" |\n");
 			System.out.println(md);
+			Files.writeString(out, md.toString());
+			return;
+		}
+		if (args.length > 2 && !args[2].equals("paced10k")) {
+			// ONLY: a few scenarios, e.g. "ttfb,burst1k,paced10k", starter and plain, for
+			// a quick comparison.
+			for (String name : args[2].split(",")) {
+				String result = switch (name) {
+					case "ttfb" -> driver.ttfb("plain", 50, 500) + " | " + driver.ttfb("starter", 50, 500);
+					case "tokens" -> driver.tokens("plain", 200, 5000) + " | " + driver.tokens("starter", 200, 5000);
+					case "burst1k" ->
+						driver.broadcast("plain", 1_000, 200, 0) + " | " + driver.broadcast("starter", 1_000, 200, 0);
+					case "paced1k" ->
+						driver.broadcast("plain", 1_000, 200, 50) + " | " + driver.broadcast("starter", 1_000, 200, 50);
+					case "burst10k" -> driver.broadcast("starter", 10_000, 200, 0);
+					case "paced10k" -> driver.broadcast("starter", 10_000, 200, 50);
+					default -> throw new IllegalArgumentException(name);
+				};
+				System.out.println(name + ": " + result);
+				md.append(name).append(": ").append(result).append('\n');
+			}
 			Files.writeString(out, md.toString());
 			return;
 		}

@@ -162,21 +162,26 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 	 * @param response the response
 	 */
 	final void open(HttpServletRequest request, HttpServletResponse response) {
-		synchronized (this.life) {
-			if (this.closed.get()) {
-				// Ended before it opened: the emitter completes the response.
-				return;
-			}
-			this.started = true;
-		}
 		// Counted from here until registered or ended, so that a shutdown does not miss
 		// a stream that opens while it looks.
 		this.context.registry().openingStarted();
 		try {
+			synchronized (this.life) {
+				if (this.closed.get()) {
+					// Ended before it opened: the emitter completes the response.
+					return;
+				}
+				this.started = true;
+			}
 			openStarted(request, response);
 		}
 		finally {
 			this.context.registry().openingEnded();
+			// This runs on the request thread, which a sync callback held until now.
+			StreamLimits.Permit p = this.permit;
+			if (p != null) {
+				p.releaseRequestThread();
+			}
 		}
 	}
 
@@ -332,11 +337,20 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 	 * The request ended without the stream opening (the handler failed after creating
 	 * it).
 	 */
+	final StreamLimits.@Nullable Permit permit() {
+		return this.permit;
+	}
+
 	/** Its place under the stream limits, given back when it ends. */
 	final void holdPermit(StreamLimits.Permit p) {
 		this.permit = p;
 		if (this.closed.get()) {
 			p.release();
+			synchronized (this.life) {
+				if (!this.started) {
+					p.releaseRequestThread();
+				}
+			}
 		}
 	}
 
@@ -388,6 +402,12 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 		StreamLimits.Permit p = this.permit;
 		if (p != null) {
 			p.release();
+			synchronized (this.life) {
+				if (!this.started) {
+					// It will not open: no request thread to wait for.
+					p.releaseRequestThread();
+				}
+			}
 		}
 		ScheduledFuture<?> task = this.timeoutTask;
 		if (task != null) {

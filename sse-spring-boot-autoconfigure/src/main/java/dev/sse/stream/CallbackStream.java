@@ -79,6 +79,14 @@ final class CallbackStream extends AbstractStream implements SseStream {
 		executor.execute(this::runWhenOpen);
 	}
 
+	/**
+	 * Whether its callback runs on the request thread: sync mode, or an executor that ran
+	 * the task on the caller.
+	 */
+	boolean runsOnRequestThread() {
+		return this.runOnOpen;
+	}
+
 	// ---- SseStream ----
 
 	@Override

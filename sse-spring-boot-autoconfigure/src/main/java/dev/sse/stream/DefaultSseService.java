@@ -114,6 +114,26 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 						ex.getMessage());
 				throw new SseStreamRejectedException(this.context.settings().retryAfter(), ex);
 			}
+			catch (RuntimeException | Error ex) {
+				// Any other refusal (a plain RejectedExecutionException, a decorator that
+				// throws, no native thread): the stream never opens, its place is given
+				// back.
+				stream.abandon();
+				throw ex;
+			}
+			if (stream.runsOnRequestThread()) {
+				// The executor ran the task on the caller: the callback will hold the
+				// request thread like a sync stream's, and counts as one.
+				try {
+					this.limits.takeRequestThread(stream.permit());
+				}
+				catch (StreamLimits.Refused refused) {
+					stream.abandon();
+					this.context.registry().rejected(stream, refused.reason());
+					log.warn("Refused SSE stream {}: {}", stream.description(), refused.getMessage());
+					throw refused.answer();
+				}
+			}
 		}
 		return pending(stream, resolved, request, null);
 	}
@@ -163,7 +183,11 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 			stream.abandon();
 			throw ex;
 		}
-		return pending(stream, resolved, request, position);
+		// The opening sets the client's last event id to where its subscription starts,
+		// only when it has none: a client that resumes keeps its own until the replayed
+		// (or live) events bring theirs, so a connection lost right after the opening
+		// resumes from the same place, not past a replay it never received.
+		return pending(stream, resolved, request, (stream.request().lastEventId() == null) ? position : null);
 	}
 
 	/**

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
 
@@ -112,6 +113,25 @@ public final class StreamLimits {
 	}
 
 	/**
+	 * A stream counted as async turns out to hold the request thread (an executor that
+	 * runs tasks on the caller): it takes a sync place too.
+	 * @param permit its place, or {@code null} when it has none
+	 * @throws Refused past the sync limit
+	 */
+	void takeRequestThread(@Nullable Permit permit) throws Refused {
+		if (permit == null || permit.syncStream) {
+			return;
+		}
+		if (!take(this.sync, this.maxSync)) {
+			throw new Refused("sync-limit", new SseStreamRejectedException(
+					HttpStatus.SERVICE_UNAVAILABLE, "Too many SSE streams on request threads (sse.max-sync-streams="
+							+ this.maxSync + "): the async executor runs callbacks on the caller",
+					this.retryAfter, null));
+		}
+		permit.syncStream = true;
+	}
+
+	/**
 	 * The authenticated principal when there is one, else the remote address (which
 	 * reflects {@code X-Forwarded-For} when {@code server.forward-headers-strategy} says
 	 * so).
@@ -177,25 +197,35 @@ public final class StreamLimits {
 
 		private final AtomicBoolean released = new AtomicBoolean();
 
-		private final String client;
+		private final @Nullable String client;
 
-		private final boolean syncStream;
+		private volatile boolean syncStream;
 
-		Permit(String client, boolean syncStream) {
+		Permit(@Nullable String client, boolean syncStream) {
 			this.client = client;
 			this.syncStream = syncStream;
 		}
 
+		private final AtomicBoolean threadReleased = new AtomicBoolean();
+
+		/** The stream ended. */
 		void release() {
 			if (!this.released.compareAndSet(false, true)) {
 				return;
 			}
 			StreamLimits.this.open.decrementAndGet();
-			if (this.syncStream) {
-				StreamLimits.this.sync.decrementAndGet();
-			}
 			if (this.client != null) {
 				releaseFor(this.client);
+			}
+		}
+
+		/**
+		 * The request thread is free: a sync stream's callback returned (or never ran).
+		 * Its sync place is given back only now, however the stream ended.
+		 */
+		void releaseRequestThread() {
+			if (this.syncStream && this.threadReleased.compareAndSet(false, true)) {
+				StreamLimits.this.sync.decrementAndGet();
 			}
 		}
 

@@ -263,7 +263,7 @@ public final class InMemorySseBroker implements SseBroker {
 			try {
 				subscriber.reset();
 			}
-			catch (RuntimeException ex) {
+			catch (Throwable ex) {
 				log.warn("SSE subscriber {} failed on reset", subscriber, ex);
 			}
 			return;
@@ -290,7 +290,8 @@ public final class InMemorySseBroker implements SseBroker {
 		try {
 			subscriber.event(event);
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
+			// Whatever it throws (an error, a checked exception thrown sneakily).
 			log.warn("SSE subscriber {} failed on event {} of topic '{}'", subscriber, event.id(),
 					abbreviate(event.topic()), ex);
 		}

@@ -25,6 +25,10 @@ public final class TcpProxy implements AutoCloseable {
 
 	private volatile boolean cut;
 
+	private volatile boolean swallowReplies;
+
+	private final java.util.concurrent.atomic.AtomicLong swallowed = new java.util.concurrent.atomic.AtomicLong();
+
 	private volatile boolean closed;
 
 	private TcpProxy(int targetPort) throws IOException {
@@ -66,6 +70,28 @@ public final class TcpProxy implements AutoCloseable {
 		this.cut = false;
 	}
 
+	/**
+	 * Drops what the target answers (the requests still reach it), as a connection that
+	 * fails after the request went out does.
+	 * @param swallow whether to drop the answers
+	 */
+	public void swallowReplies(boolean swallow) {
+		this.swallowReplies = swallow;
+	}
+
+	/** Bytes of answers dropped so far. */
+	public long swallowed() {
+		return this.swallowed.get();
+	}
+
+	/** Drops every connection now; new ones are accepted. */
+	public void dropConnections() {
+		for (Socket socket : this.sockets) {
+			closeQuietly(socket);
+		}
+		this.sockets.clear();
+	}
+
 	private void accept() {
 		while (!this.closed) {
 			Socket client;
@@ -83,8 +109,8 @@ public final class TcpProxy implements AutoCloseable {
 				Socket target = new Socket(InetAddress.getLoopbackAddress(), this.targetPort);
 				this.sockets.add(client);
 				this.sockets.add(target);
-				pipe(client, target);
-				pipe(target, client);
+				pipe(client, target, false);
+				pipe(target, client, true);
 			}
 			catch (IOException ex) {
 				closeQuietly(client);
@@ -92,12 +118,16 @@ public final class TcpProxy implements AutoCloseable {
 		}
 	}
 
-	private void pipe(Socket from, Socket to) {
+	private void pipe(Socket from, Socket to, boolean replies) {
 		Thread thread = new Thread(() -> {
 			byte[] buffer = new byte[16 * 1024];
 			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
 				int n;
 				while ((n = in.read(buffer)) >= 0) {
+					if (replies && this.swallowReplies) {
+						this.swallowed.addAndGet(n);
+						continue;
+					}
 					out.write(buffer, 0, n);
 					out.flush();
 				}

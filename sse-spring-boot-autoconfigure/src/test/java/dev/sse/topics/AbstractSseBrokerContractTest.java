@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -150,6 +152,21 @@ public abstract class AbstractSseBrokerContractTest {
 		awaitEvents(r, 4);
 		assertThat(r.data()).containsExactly("b1", "a2", "b2", "a3");
 		assertThat(r.reset).isFalse();
+	}
+
+	@Test
+	void withNoHistoryLiveEventsStillReachSubscribersAndAnyResumeGetsAReset() {
+		SseBroker broker = broker(0, Duration.ofMinutes(5));
+		Recorder live = new Recorder();
+		broker.subscribe(List.of("nohistory"), null, live);
+		String first = broker.publish("nohistory", null, "a").id();
+		broker.publish("nohistory", null, "b");
+		awaitEvents(live, 2);
+		assertThat(live.data()).containsExactly("a", "b");
+		Recorder resumed = new Recorder();
+		broker.subscribe(List.of("nohistory"), first, resumed);
+		assertThat(resumed.data()).isEmpty();
+		assertThat(resumed.reset).isTrue();
 	}
 
 	@Test
@@ -319,8 +336,18 @@ public abstract class AbstractSseBrokerContractTest {
 		assertThat(usedHeapAfterGc() - baseline).isLessThan(8L << 20);
 	}
 
-	@Test
-	void aSubscriberThatThrowsDoesNotKeepTheEventFromTheOthers() {
+	@SuppressWarnings("unchecked")
+	private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+		throw (T) t;
+	}
+
+	/**
+	 * Anything a subscriber throws: a runtime exception, an error, a checked exception
+	 * thrown sneakily (a Kotlin lambda).
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "runtime", "error", "checked" })
+	void aSubscriberThatThrowsDoesNotKeepTheEventFromTheOthers(String kind) {
 		SseBroker broker = broker(100, Duration.ofMinutes(5));
 		Recorder before = new Recorder();
 		Recorder after = new Recorder();
@@ -328,12 +355,20 @@ public abstract class AbstractSseBrokerContractTest {
 		broker.subscribe(List.of("t"), null, new SseBroker.Subscriber() {
 			@Override
 			public void event(BrokerEvent event) {
-				throw new IllegalStateException("subscriber broken");
+				fail();
 			}
 
 			@Override
 			public void reset() {
-				throw new IllegalStateException("subscriber broken");
+				fail();
+			}
+
+			private void fail() {
+				switch (kind) {
+					case "runtime" -> throw new IllegalStateException("subscriber broken");
+					case "error" -> throw new AssertionError("subscriber broken");
+					default -> sneakyThrow(new java.io.IOException("subscriber broken"));
+				}
 			}
 		});
 		broker.subscribe(List.of("t"), null, after);

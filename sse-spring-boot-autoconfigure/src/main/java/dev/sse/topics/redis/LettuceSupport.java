@@ -25,9 +25,11 @@ import org.springframework.util.ClassUtils;
  * What the Redis broker does through Lettuce itself, where Spring Data Redis's blocking
  * API cannot bound a wait: hears from Lettuce's event bus that a connection was lost (it
  * announces each reconnect attempt; a connection the application closes on purpose is not
- * reconnected, so it raises no such event), and runs a publication with a deadline of its
- * own (Lettuce holds a command sent while it reconnects until its command timeout, 60 s
- * by default). Only touched when Lettuce is on the class path.
+ * reconnected, so it raises no such event; the broker then checks its own Redis with a
+ * PING, as the event may concern another Redis of the application), and runs a
+ * publication with a deadline of its own (Lettuce holds a command sent while it
+ * reconnects until its command timeout, 60 s by default). Only touched when Lettuce is on
+ * the class path.
  */
 final class LettuceSupport {
 
@@ -95,6 +97,29 @@ final class LettuceSupport {
 	}
 
 	static final Object NOT_LETTUCE = new Object();
+
+	/**
+	 * Whether Redis answers a PING on this connection within {@code timeout}.
+	 * @param connection a connection of the factory
+	 * @return {@code true} when it answered, {@code null} when the connection is not
+	 * Lettuce's
+	 */
+	static @Nullable Boolean pingWithin(RedisConnection connection, Duration timeout) {
+		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
+			return null;
+		}
+		try {
+			commands.ping().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+		catch (ExecutionException | TimeoutException | RuntimeException ex) {
+			return false;
+		}
+	}
 
 	private static Object await(RedisFuture<Object> future, long deadline) throws ExecutionException, TimeoutException {
 		try {

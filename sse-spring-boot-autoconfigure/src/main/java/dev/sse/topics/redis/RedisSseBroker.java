@@ -68,10 +68,15 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 
 	private static final byte[] DATA_FIELD = bytes("d");
 
+	/** The id of the topic's event before this one (or what trimming dropped up to). */
+	private static final byte[] PREVIOUS_FIELD = bytes("p");
+
 	private static final String PUBLISH = """
 			redis.replicate_commands()
 			local t = redis.call('TIME')
 			local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+			local done = redis.call('GET', KEYS[5])
+			if done then return done end
 			local deadline = tonumber(ARGV[6])
 			if deadline > 0 and now > deadline then
 			  return redis.error_reply('SSE_LATE the publication reached Redis after its deadline')
@@ -79,13 +84,22 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 			local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 			local id = now
 			if id <= last then id = last + 1 end
+			local floor = tonumber(ARGV[7])
+			if id <= floor then id = floor + 1 end
 			local ids = string.format('%d', id)
 			redis.call('SET', KEYS[1], ids)
 			if last == 0 then redis.call('SET', KEYS[4], string.format('%d', id - 1), 'NX') end
-			if ARGV[1] == '' then
-			  redis.call('XADD', KEYS[2], ids .. '-0', 'd', ARGV[2])
+			local prev = '0'
+			local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+			if #newest > 0 then
+			  prev = string.match(newest[1][1], '^(%d+)')
 			else
-			  redis.call('XADD', KEYS[2], ids .. '-0', 'e', ARGV[1], 'd', ARGV[2])
+			  prev = redis.call('GET', KEYS[3]) or '0'
+			end
+			if ARGV[1] == '' then
+			  redis.call('XADD', KEYS[2], ids .. '-0', 'd', ARGV[2], 'p', prev)
+			else
+			  redis.call('XADD', KEYS[2], ids .. '-0', 'e', ARGV[1], 'd', ARGV[2], 'p', prev)
 			end
 			local trimmed = redis.call('XTRIM', KEYS[2], 'MAXLEN', ARGV[3])
 			local ttl = tonumber(ARGV[4])
@@ -100,6 +114,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 			end
 			redis.call('PEXPIRE', KEYS[2], ARGV[5])
 			if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[5]) end
+			redis.call('SET', KEYS[5], ids, 'PX', ARGV[8])
 			return ids
 			""";
 
@@ -185,9 +200,16 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 	private final Map<String, Long> addedAt = new HashMap<>();
 
 	/**
+	 * Per local topic, the id of its last event the reader handed out (or where it
+	 * started): an event whose predecessor in its topic is newer than that reveals that
+	 * the history was trimmed past what this instance read (a reader that fell behind).
+	 */
+	private final Map<String, Long> lastRead = new HashMap<>();
+
+	/**
 	 * Every event up to this id on the tracked topics has gone to every local subscriber.
 	 */
-	private long watermark = -1;
+	private volatile long watermark = -1;
 
 	private String wakePosition = "0-0";
 
@@ -290,12 +312,38 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 	 * command timeout, 60 s by default).
 	 */
 	private void connectionLost(String what) {
-		if (this.available) {
-			log.warn("SSE topics: the connection to Redis was lost ({}); publications fail until it is back", what);
+		if (!this.available || !this.probing.compareAndSet(false, true)) {
+			return;
 		}
-		this.available = false;
-		this.unavailableReason = "connection lost: " + what;
+		// Not on Lettuce's event thread, which must not block. The event may be about
+		// another Redis the application uses (the client resources are shared): ask ours.
+		Thread probe = new Thread(() -> {
+			try (RedisConnection connection = this.connectionFactory.getConnection()) {
+				if (Boolean.FALSE.equals(LettuceSupport.pingWithin(connection, PROBE_TIMEOUT))) {
+					if (this.available) {
+						log.warn(
+								"SSE topics: the connection to Redis was lost ({}); publications fail until it is back",
+								what);
+					}
+					this.available = false;
+					this.unavailableReason = "connection lost: " + what;
+				}
+			}
+			catch (RuntimeException ex) {
+				this.available = false;
+				this.unavailableReason = "connection lost: " + what;
+			}
+			finally {
+				this.probing.set(false);
+			}
+		}, "sse-redis-probe");
+		probe.setDaemon(true);
+		probe.start();
 	}
+
+	private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
+
+	private static final Duration PROBE_TIMEOUT = Duration.ofMillis(500);
 
 	private byte[] key(String name) {
 		return bytes("{" + this.settings.keyPrefix() + "}:" + name);
@@ -321,11 +369,19 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 		}
 		long deadline = System.currentTimeMillis() * 1000 + this.clockOffsetMicros
 				+ this.settings.commandTimeout().toNanos() / 1000;
-		byte[][] keys = { this.sequenceKey, streamKey(topic), markerKey(topic), this.originKey };
+		// The token makes the script idempotent: Lettuce sends a command again after a
+		// reconnect when its reply was lost, and that second run returns the first id.
+		byte[][] keys = { this.sequenceKey, streamKey(topic), markerKey(topic), this.originKey,
+				key("pub:" + UUID.randomUUID()) };
+		long remember = this.settings.commandTimeout().plus(PUBLISH_MARGIN).toMillis() + 5_000;
 		byte[][] args = { bytes((event != null) ? event : ""), bytes(data),
-				bytes(Integer.toString(this.settings.historySize())),
+				// At least one entry, which live delivery reads; replay honours 0.
+				bytes(Integer.toString(Math.max(1, this.settings.historySize()))),
 				bytes(Long.toString(this.settings.historyTtl().toNanos() / 1000)),
-				bytes(Long.toString(this.settings.idleExpiry().toMillis())), bytes(Long.toString(deadline)) };
+				bytes(Long.toString(this.settings.idleExpiry().toMillis())), bytes(Long.toString(deadline)),
+				// Never an id below what this instance has seen (a Redis replaced by an
+				// empty one starts from its own clock).
+				bytes(Long.toString(Math.max(0, this.watermark))), bytes(Long.toString(remember)) };
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
 			byte[] id = publishWithin(connection, keys, args);
 			if (id == null) {
@@ -405,7 +461,16 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 			// floor set below.
 			newTopic = register(subscription);
 			try {
-				ReplayResult result = replay(ordered, replay ? after : 0, replay);
+				ReplayResult result;
+				if (replay && this.settings.historySize() == 0) {
+					// No history kept for replay (Redis holds the newest event only for
+					// live delivery): covered only when nothing was missed.
+					long current = replay(ordered, 0, false).current();
+					result = new ReplayResult(after == current, current, List.of());
+				}
+				else {
+					result = replay(ordered, replay ? after : 0, replay);
+				}
 				if (replay && !result.covered()) {
 					safely(subscriber, null);
 					subscription.floor = result.current();
@@ -424,6 +489,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				for (String topic : ordered) {
 					if (this.local.get(topic).size() == 1) {
 						this.addedAt.put(topic, result.current());
+						this.lastRead.put(topic, result.current());
 					}
 				}
 			}
@@ -534,6 +600,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				if (subscribers.isEmpty()) {
 					this.local.remove(topic);
 					this.addedAt.remove(topic);
+					this.lastRead.remove(topic);
 				}
 			}
 		}
@@ -586,7 +653,8 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				subscriber.reset();
 			}
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
+			// Whatever it throws, the reader goes on for everyone else.
 			log.warn("SSE subscriber {} failed", subscriber, ex);
 		}
 	}
@@ -635,7 +703,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 					}
 				}
 			}
-			catch (RuntimeException ex) {
+			catch (Throwable ex) {
 				if (!this.running) {
 					// Stopping: the read was interrupted on purpose.
 					return;
@@ -692,6 +760,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 		Map<String, Integer> perStream = new HashMap<>();
 		Map<String, Long> lastPerStream = new HashMap<>();
 		List<BrokerEvent> events = new ArrayList<>();
+		Map<BrokerEvent, Long> previous = new HashMap<>();
 		for (ByteRecord record : records) {
 			String stream = text(record.getStream());
 			if (java.util.Arrays.equals(record.getStream(), this.wakeKey)) {
@@ -703,6 +772,13 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				continue;
 			}
 			BrokerEvent event = event(topic, record);
+			byte[] prev = null;
+			for (Map.Entry<byte[], byte[]> field : record.getValue().entrySet()) {
+				if (java.util.Arrays.equals(field.getKey(), PREVIOUS_FIELD)) {
+					prev = field.getValue();
+				}
+			}
+			previous.put(event, (prev != null) ? Long.parseLong(text(prev)) : 0L);
 			perStream.merge(stream, 1, Integer::sum);
 			lastPerStream.merge(stream, event.sequence(), Math::max);
 			events.add(event);
@@ -732,11 +808,25 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				}
 				List<LocalSubscription> subscribers = this.local.get(event.topic());
 				if (subscribers != null) {
+					// Its predecessor is newer than what was read of the topic: the
+					// events
+					// between were trimmed before this reader got to them.
+					long prev = previous.getOrDefault(event, 0L);
+					Long read = this.lastRead.get(event.topic());
+					boolean gap = read != null && prev > read;
+					if (gap) {
+						log.warn("SSE topic '{}': events up to {} left the Redis history before this instance read "
+								+ "them; its subscribers are told to reset", abbreviate(event.topic()), prev);
+					}
 					for (LocalSubscription subscription : subscribers) {
 						if (id > subscription.floor) {
+							if (gap && prev > subscription.floor) {
+								safely(subscription.subscriber, null);
+							}
 							safely(subscription.subscriber, event);
 						}
 					}
+					this.lastRead.put(event.topic(), id);
 				}
 				delivered = Math.max(delivered, id);
 			}
@@ -787,7 +877,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 		this.unavailableReason = null;
 	}
 
-	private void markUnavailable(RuntimeException ex) {
+	private void markUnavailable(Throwable ex) {
 		if (this.available || this.unavailableReason == null || this.unavailableReason.equals("not connected yet")) {
 			log.warn("SSE topics: Redis is unreachable, publications fail until it is back: {}", ex.toString());
 		}

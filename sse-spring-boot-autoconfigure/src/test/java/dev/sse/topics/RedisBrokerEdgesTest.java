@@ -1,0 +1,155 @@
+package dev.sse.topics;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.sse.test.RedisTestServer;
+import dev.sse.test.TcpProxy;
+import dev.sse.topics.redis.RedisSseBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Where the Redis broker meets the network and a reader that falls behind: a reply lost
+ * after Redis ran a publication, and a history trimmed past what an instance has read.
+ */
+class RedisBrokerEdgesTest {
+
+	private static final Duration WAIT = Duration.ofSeconds(20);
+
+	private final List<AutoCloseable> toClose = new ArrayList<>();
+
+	@AfterEach
+	void closeAll() throws Exception {
+		for (int i = this.toClose.size() - 1; i >= 0; i--) {
+			this.toClose.get(i).close();
+		}
+	}
+
+	private LettuceConnectionFactory factory(int port) {
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new org.springframework.data.redis.connection.RedisStandaloneConfiguration("127.0.0.1", port));
+		factory.afterPropertiesSet();
+		factory.start();
+		this.toClose.add(factory::destroy);
+		return factory;
+	}
+
+	private RedisSseBroker broker(LettuceConnectionFactory factory, String prefix, int historySize) {
+		RedisSseBroker.Settings defaults = RedisSseBroker.Settings.of(historySize, Duration.ofMinutes(5));
+		RedisSseBroker broker = new RedisSseBroker(factory,
+				new RedisSseBroker.Settings(prefix, historySize, Duration.ofMinutes(5), defaults.idleExpiry(),
+						defaults.commandTimeout(), defaults.readBatch(), Duration.ofMillis(500), Duration.ofMillis(100),
+						defaults.maxTopics()));
+		this.toClose.add(broker::destroy);
+		await().atMost(WAIT).until(broker::isAvailable);
+		return broker;
+	}
+
+	static final class Recorder implements SseBroker.Subscriber {
+
+		final List<String> seen = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void event(BrokerEvent event) {
+			this.seen.add(event.data());
+		}
+
+		@Override
+		public void reset() {
+			this.seen.add("RESET");
+		}
+
+	}
+
+	@Test
+	void aPublicationWhoseReplyIsLostIsPublishedOnceWhenLettuceSendsItAgain() throws Exception {
+		RedisTestServer redis = RedisTestServer.start();
+		this.toClose.add(redis);
+		TcpProxy link = TcpProxy.to(redis.port());
+		this.toClose.add(link);
+		LettuceConnectionFactory direct = factory(redis.port());
+		RedisSseBroker viaProxy = broker(factory(link.port()), "lost", 100);
+		RedisSseBroker watcher = broker(direct, "lost", 100);
+		Recorder recorder = new Recorder();
+		watcher.subscribe(List.of("t"), null, recorder);
+		viaProxy.publish("t", null, "warm-up");
+		link.swallowReplies(true);
+		CompletableFuture<BrokerEvent> once = CompletableFuture.supplyAsync(() -> viaProxy.publish("t", null, "once"));
+		// Redis ran it; its answer is lost with the connection.
+		try (RedisConnection connection = direct.getConnection()) {
+			await().atMost(WAIT)
+				.until(() -> connection.streamCommands().xLen("{lost}:t:t".getBytes(StandardCharsets.UTF_8)) == 2);
+		}
+		link.swallowReplies(false);
+		link.dropConnections();
+		// Lettuce reconnects and sends the script again: the same publication, the same
+		// id.
+		BrokerEvent published = once.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+		await().atMost(WAIT).until(() -> recorder.seen.size() >= 2);
+		try (RedisConnection connection = direct.getConnection()) {
+			assertThat(connection.streamCommands().xLen("{lost}:t:t".getBytes(StandardCharsets.UTF_8))).isEqualTo(2);
+		}
+		await().atMost(WAIT).until(viaProxy::isAvailable);
+		String again = viaProxy.publish("t", null, "after").id();
+		await().atMost(WAIT).until(() -> recorder.seen.size() >= 3);
+		assertThat(recorder.seen).containsExactly("warm-up", "once", "after");
+		assertThat(Long.parseLong(again)).isGreaterThan(published.sequence());
+	}
+
+	@Test
+	void aReaderThatFellBehindTheHistoryResetsItsSubscribersInsteadOfSkipping() throws Exception {
+		RedisTestServer redis = RedisTestServer.start();
+		this.toClose.add(redis);
+		LettuceConnectionFactory connections = factory(redis.port());
+		RedisSseBroker behind = broker(connections, "behind", 10);
+		RedisSseBroker publisher = broker(connections, "behind", 10);
+		CountDownLatch holding = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		// Holds this instance's reader on the first event (a slow subscriber, a long
+		// pause) while another instance publishes three times the history.
+		behind.subscribe(List.of("t"), null, new SseBroker.Subscriber() {
+			@Override
+			public void event(BrokerEvent event) {
+				holding.countDown();
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+
+			@Override
+			public void reset() {
+			}
+		});
+		Recorder recorder = new Recorder();
+		behind.subscribe(List.of("t"), null, recorder);
+		publisher.publish("t", null, "e0");
+		assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		for (int i = 1; i <= 30; i++) {
+			publisher.publish("t", null, "e" + i);
+		}
+		release.countDown();
+		await().atMost(WAIT).until(() -> recorder.seen.contains("e30"));
+		List<String> expected = new ArrayList<>(List.of("e0", "RESET"));
+		for (int i = 21; i <= 30; i++) {
+			expected.add("e" + i);
+		}
+		assertThat(recorder.seen).containsExactlyElementsOf(expected);
+	}
+
+}
