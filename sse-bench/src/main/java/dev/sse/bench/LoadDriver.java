@@ -48,6 +48,56 @@ public final class LoadDriver {
 		LoadDriver driver = new LoadDriver(port);
 		StringBuilder md = new StringBuilder();
 		md.append("| scenario | plain `SseEmitter` | starter | \n|---|---|---|\n");
+		if (args.length > 3 && args[2].equals("peers")) {
+			// The peers a user would pick instead, interleaved scenario by scenario
+			// (drift
+			// hits all alike): plain SseEmitter and this starter in BenchServer
+			// (args[0]),
+			// WebFlux and better-sse on the ports of args[3], all behind the same
+			// contract.
+			String[] other = args[3].split(",");
+			int webflux = Integer.parseInt(other[0]);
+			int node = Integer.parseInt(other[1]);
+			md = new StringBuilder(
+					"| scenario | plain `SseEmitter` (Tomcat) | WebFlux (Netty, multicast sink) | better-sse (Node) | **this starter** |\n"
+							+ "|---|---|---|---|---|\n");
+			// Warm-up, everyone.
+			for (int[] target : new int[][] { { port, 0 }, { port, 1 }, { webflux, 1 }, { node, 1 } }) {
+				driver.at(target[0], () -> driver.tokens((target[1] == 0) ? "plain" : "starter", 50, 2000));
+			}
+			record Scenario(String title, Scenario.Run run) {
+				interface Run {
+
+					String at(String mode) throws Exception;
+
+				}
+			}
+			List<Scenario> scenarios = List.of(
+					new Scenario("fan-out burst, 10,000 subscribers x 200 events of 64 B",
+							(mode) -> driver.broadcast(mode, 10_000, 200, 0)),
+					new Scenario("fan-out steady, 1 event/s to 10,000 subscribers for 10 s",
+							(mode) -> driver.broadcast(mode, 10_000, 10, 1000)),
+					new Scenario("fan-out steady, 5 events/s to 10,000 subscribers for 5 s",
+							(mode) -> driver.broadcast(mode, 10_000, 25, 200)),
+					new Scenario("fan-out steady, 20 events/s to 1,000 subscribers for 10 s",
+							(mode) -> driver.broadcast(mode, 1_000, 200, 50)),
+					new Scenario("token streaming, 200 streams x 5,000 events of ~8 B",
+							(mode) -> driver.tokens(mode, 200, 5000)),
+					new Scenario("time to response headers, first event after 500 ms (median / max of 50)",
+							(mode) -> driver.ttfb(mode, 50, 500)));
+			for (Scenario scenario : scenarios) {
+				String plain = driver.at(port, () -> scenario.run().at("plain"));
+				String flux = driver.at(webflux, () -> scenario.run().at("starter"));
+				String better = driver.at(node, () -> scenario.run().at("starter"));
+				String starter = driver.at(port, () -> scenario.run().at("starter"));
+				String line = "| " + scenario.title() + " | " + plain + " | " + flux + " | " + better + " | " + starter
+						+ " |\n";
+				System.out.print(line);
+				md.append(line);
+			}
+			Files.writeString(out, md.toString());
+			return;
+		}
 		if (args.length > 3 && args[2].equals("cross")) {
 			// Topics over Redis: subscribers spread over the servers of args[3] (comma
 			// separated), publications through the first; args[0] is one in-memory
@@ -322,6 +372,27 @@ public final class LoadDriver {
 			}
 			return String.format(Locale.ROOT, "p50 %d ms, p99 %d ms, max %d ms; %,d/%,d delivered", all[all.length / 2],
 					all[(int) (all.length * 0.99)], all[all.length - 1], delivered, (long) count * n);
+		}
+		finally {
+			this.port = home;
+		}
+	}
+
+	interface Measure {
+
+		String run() throws Exception;
+
+	}
+
+	/** A scenario against another server. */
+	private String at(int port, Measure measure) throws Exception {
+		int home = this.port;
+		this.port = port;
+		try {
+			return measure.run();
+		}
+		catch (Exception ex) {
+			return "failed: " + ex;
 		}
 		finally {
 			this.port = home;

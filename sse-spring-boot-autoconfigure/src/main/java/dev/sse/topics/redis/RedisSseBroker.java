@@ -317,7 +317,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 		}
 		// Not on Lettuce's event thread, which must not block. The event may be about
 		// another Redis the application uses (the client resources are shared): ask ours.
-		Thread probe = new Thread(() -> {
+		Runnable probe = () -> {
 			try (RedisConnection connection = this.connectionFactory.getConnection()) {
 				if (Boolean.FALSE.equals(LettuceSupport.pingWithin(connection, PROBE_TIMEOUT))) {
 					if (this.available) {
@@ -336,10 +336,25 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 			finally {
 				this.probing.set(false);
 			}
-		}, "sse-redis-probe");
-		probe.setDaemon(true);
-		probe.start();
+		};
+		try {
+			this.maintenance.execute(probe);
+		}
+		catch (java.util.concurrent.RejectedExecutionException ex) {
+			this.probing.set(false);
+		}
 	}
+
+	/**
+	 * Probes and history measurements, off the callers' threads. Its own thread, so that
+	 * a probe is never queued behind a measurement that waits on a Redis that went away.
+	 */
+	private final java.util.concurrent.ExecutorService maintenance = java.util.concurrent.Executors
+		.newFixedThreadPool(2, (task) -> {
+			Thread thread = new Thread(task, "sse-redis-maintenance");
+			thread.setDaemon(true);
+			return thread;
+		});
 
 	private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -944,9 +959,29 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 	 */
 	@Override
 	public void purge() {
-		if (!this.available) {
+		if (!this.available || !this.measuring.compareAndSet(false, true)) {
 			return;
 		}
+		// Never on the caller's thread (the starter's housekeeping): a Redis that just
+		// went away would hold it until Lettuce gives up.
+		try {
+			this.maintenance.execute(() -> {
+				try {
+					measureHistory();
+				}
+				finally {
+					this.measuring.set(false);
+				}
+			});
+		}
+		catch (java.util.concurrent.RejectedExecutionException ex) {
+			this.measuring.set(false);
+		}
+	}
+
+	private final java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean();
+
+	private void measureHistory() {
 		List<String> topics;
 		synchronized (this.lock) {
 			topics = List.copyOf(this.local.keySet());
@@ -967,6 +1002,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 	@Override
 	public void destroy() throws InterruptedException {
 		this.running = false;
+		this.maintenance.shutdownNow();
 		AutoCloseable watch = this.connectionWatch;
 		if (watch != null) {
 			try {
