@@ -20,10 +20,10 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * WebFlux on Netty, written as a competent user would: one multicast sink for the
- * broadcast (each subscriber with a buffer of its own, so a slow one cannot hold the
- * others back), {@code Flux<ServerSentEvent>} for every stream. It answers the same small
- * HTTP contract as {@code BenchServer}'s starter side, so the same {@code LoadDriver}
- * measures it.
+ * broadcast (each subscriber with an unbounded buffer of its own, growing as needed, so a
+ * slow one cannot hold the others back), {@code Flux<ServerSentEvent>} for every stream.
+ * It answers the same small HTTP contract as {@code BenchServer}'s starter side, so the
+ * same {@code LoadDriver} measures it.
  */
 @SpringBootApplication
 @RestController
@@ -45,9 +45,8 @@ public class WebFluxPeer {
 
 	@GetMapping(path = "/starter/subscribe", produces = "text/event-stream")
 	Flux<ServerSentEvent<String>> subscribe() {
-		return counted(this.broadcast.asFlux()
-			.onBackpressureBuffer(100_000)
-			.map((data) -> ServerSentEvent.builder(data).build()));
+		return counted(
+				this.broadcast.asFlux().onBackpressureBuffer().map((data) -> ServerSentEvent.builder(data).build()));
 	}
 
 	@PostMapping("/starter/broadcast")
