@@ -21,9 +21,13 @@ import okhttp3.sse.EventSources;
  */
 public final class EventClient extends EventSourceListener implements AutoCloseable {
 
+	// No idle connection is kept: one the server closed meanwhile (a stream that ended,
+	// a test that restarted its server on the same port) would be reused by the next
+	// client, fail at once (no retry), and that client would never open its stream.
 	private static final OkHttpClient HTTP = new OkHttpClient.Builder().readTimeout(Duration.ZERO)
 		.retryOnConnectionFailure(false)
 		.dispatcher(dispatcher())
+		.connectionPool(new okhttp3.ConnectionPool(0, 1, java.util.concurrent.TimeUnit.SECONDS))
 		.build();
 
 	private static okhttp3.Dispatcher dispatcher() {
