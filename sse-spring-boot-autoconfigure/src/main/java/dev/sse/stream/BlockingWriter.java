@@ -228,17 +228,20 @@ final class BlockingWriter extends StreamWriter {
 
 	@Override
 	boolean retryComplete() {
+		AsyncContext asyncContext;
 		synchronized (this.completion) {
-			AsyncContext asyncContext = this.unconfirmed;
+			asyncContext = this.unconfirmed;
 			if (asyncContext == null || isRecycled(asyncContext)) {
 				this.unconfirmed = null;
 				return false;
 			}
-			if (!this.inDispatch) {
-				complete(asyncContext);
-			}
-			return true;
 		}
+		// Outside the monitor: the container calls release(), which takes it, while
+		// holding its own lock on the request, which complete() takes.
+		if (!this.inDispatch) {
+			complete(asyncContext);
+		}
+		return true;
 	}
 
 	/**

@@ -121,7 +121,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 			}
 		}
 		finally {
-			this.lock.unlock();
+			unlock();
 		}
 		onWritePossible();
 	}
@@ -156,7 +156,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 			this.queuedBytes.set(0);
 		}
 		finally {
-			this.lock.unlock();
+			unlock();
 		}
 	}
 
@@ -186,7 +186,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 		}
 		finally {
 			this.waiting--;
-			this.lock.unlock();
+			unlock();
 		}
 	}
 
@@ -241,7 +241,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 			if (this.waiting > 0) {
 				this.room.signalAll();
 			}
-			this.lock.unlock();
+			unlock();
 		}
 		if (failure != null) {
 			this.owner.failed(failure);
@@ -337,7 +337,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 			}
 		}
 		finally {
-			this.lock.unlock();
+			unlock();
 		}
 		if (drainNow && this.wip.getAndIncrement() == 0) {
 			// When the socket is blocked this drain finds it so, and the next
@@ -362,9 +362,30 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 		this.room.signalAll();
 		if (asyncContext != null) {
 			this.unconfirmed = asyncContext;
-			complete(asyncContext);
+			this.toComplete = asyncContext;
 		}
 	}
+
+	/**
+	 * Releases the lock, then completes what was decided under it. Never under the lock:
+	 * the container holds its own lock on the request while it calls back into this
+	 * writer ({@link #release()}), and {@code AsyncContext.complete()} takes that lock,
+	 * so completing under ours would deadlock against it.
+	 */
+	private void unlock() {
+		AsyncContext pending = null;
+		if (this.lock.getHoldCount() == 1) {
+			pending = this.toComplete;
+			this.toComplete = null;
+		}
+		this.lock.unlock();
+		if (pending != null) {
+			complete(pending);
+		}
+	}
+
+	/** Guarded by the lock: a completion to carry out once the lock is released. */
+	private @Nullable AsyncContext toComplete;
 
 	private void complete(AsyncContext asyncContext) {
 		try {
@@ -385,11 +406,11 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 				this.unconfirmed = null;
 				return false;
 			}
-			complete(asyncContext);
+			this.toComplete = asyncContext;
 			return true;
 		}
 		finally {
-			this.lock.unlock();
+			unlock();
 		}
 	}
 
@@ -402,7 +423,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 			completeNow();
 		}
 		finally {
-			this.lock.unlock();
+			unlock();
 		}
 	}
 
