@@ -319,4 +319,56 @@ class NonBlockingWriterTest {
 		assertThat(this.writer.write(event("after"))).isFalse();
 	}
 
+	/**
+	 * The container holds its own lock on the request while it calls back into the writer
+	 * ({@code release()}, when the client leaves), and {@code complete()} takes that
+	 * lock: so the writer must never complete while holding its own. Here
+	 * {@code complete()} has another thread call {@code release()}, as the container
+	 * would, and waits for it.
+	 */
+	@Test
+	void theRequestIsNeverCompletedUnderTheWritersLock() throws Exception {
+		List<Boolean> releaseBlocked = new ArrayList<>();
+		MockHttpServletRequest request = new MockHttpServletRequest() {
+			private org.springframework.mock.web.MockAsyncContext context;
+
+			@Override
+			public AsyncContext startAsync() {
+				this.context = new org.springframework.mock.web.MockAsyncContext(this, null) {
+					@Override
+					public void complete() {
+						Thread container = new Thread(NonBlockingWriterTest.this.writer::release);
+						container.start();
+						try {
+							container.join(2000);
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+						}
+						releaseBlocked.add(container.isAlive());
+						super.complete();
+					}
+				};
+				return this.context;
+			}
+
+			@Override
+			public AsyncContext getAsyncContext() {
+				return this.context;
+			}
+		};
+		request.setAsyncSupported(true);
+		request.startAsync();
+		this.writer.start(request, new MockHttpServletResponse() {
+			@Override
+			public ServletOutputStream getOutputStream() {
+				return NonBlockingWriterTest.this.out;
+			}
+		});
+		this.writer.write(event("x"));
+		this.writer.end(false);
+		this.writer.retryComplete();
+		assertThat(releaseBlocked).isNotEmpty().containsOnly(false);
+	}
+
 }
