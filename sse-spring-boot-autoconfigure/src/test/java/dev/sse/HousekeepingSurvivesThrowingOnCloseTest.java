@@ -1,9 +1,7 @@
 package dev.sse;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import dev.sse.SseOptions;
@@ -11,6 +9,7 @@ import dev.sse.SseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.Signals;
+import dev.sse.test.StuckClient;
 import dev.sse.test.TestApp;
 import org.junit.jupiter.api.Test;
 
@@ -81,20 +80,10 @@ class HousekeepingSurvivesThrowingOnCloseTest extends ServerTestSupport {
 
 	}
 
-	private Socket stuck(String path) throws IOException {
-		Socket socket = new Socket();
-		socket.setReceiveBufferSize(4096);
-		socket.connect(new InetSocketAddress("127.0.0.1", this.port));
-		socket.getOutputStream()
-			.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
-				.getBytes(StandardCharsets.US_ASCII));
-		return socket;
-	}
-
 	@Test
 	void keepAlivesGoOnForEveryoneElse() throws Exception {
 		try (RawSseClient healthy = RawSseClient.get(this.port, "/keep-alive?millis=300");
-				Socket socket = stuck("/edge-stuck-onclose")) {
+				Socket socket = StuckClient.open(this.port, "/edge-stuck-onclose")) {
 			healthy.awaitBody((text) -> text.split(": keep-alive\n", -1).length > 2, WAIT);
 			String thread = this.signals.await("stuck.closed-on", WAIT);
 			int before = healthy.body().split(": keep-alive\n", -1).length;

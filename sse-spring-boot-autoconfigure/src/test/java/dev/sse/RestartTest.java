@@ -2,11 +2,11 @@ package dev.sse;
 
 import java.time.Duration;
 
-import dev.sse.test.EventClient;
+import dev.sse.stream.DefaultSseService;
 import dev.sse.test.EventClient.Event;
+import dev.sse.test.EventClient;
 import dev.sse.test.TestApp;
 import dev.sse.test.WireTest;
-import dev.sse.stream.DefaultSseService;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;

@@ -1,13 +1,11 @@
 package dev.sse;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import dev.sse.stream.DefaultSseService;
 import dev.sse.test.Signals;
+import dev.sse.test.StuckClient;
 import dev.sse.test.TestApp;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,16 +25,6 @@ import static org.awaitility.Awaitility.await;
  */
 class ShutdownWithStuckClientTest {
 
-	private static Socket stuck(int port, String path) throws IOException {
-		Socket socket = new Socket();
-		socket.setReceiveBufferSize(4096);
-		socket.connect(new InetSocketAddress("127.0.0.1", port));
-		socket.getOutputStream()
-			.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
-				.getBytes(StandardCharsets.US_ASCII));
-		return socket;
-	}
-
 	@ParameterizedTest(name = "async={0}")
 	@ValueSource(booleans = { false, true })
 	void shutdownIsPromptWithAStuckClient(boolean async) throws Exception {
@@ -47,7 +35,7 @@ class ShutdownWithStuckClientTest {
 		int port = ((WebServerApplicationContext) context).getWebServer().getPort();
 		Signals signals = context.getBean(Signals.class);
 		DefaultSseService service = context.getBean(DefaultSseService.class);
-		try (Socket socket = stuck(port, "/flood?async=" + async)) {
+		try (Socket socket = StuckClient.open(port, "/flood?async=" + async)) {
 			await().atMost(Duration.ofSeconds(10)).until(() -> signals.counter("flood.started").get() == 1);
 			assertThat(service.openStreams()).isEqualTo(1);
 			long start = System.nanoTime();

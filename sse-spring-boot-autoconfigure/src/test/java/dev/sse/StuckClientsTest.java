@@ -1,10 +1,7 @@
 package dev.sse;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +10,7 @@ import java.util.List;
 import dev.sse.stream.DefaultSseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;
+import dev.sse.test.StuckClient;
 import dev.sse.test.TestApp;
 import dev.sse.test.WireTest;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,8 +18,8 @@ import io.micrometer.core.instrument.search.Search;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,20 +45,6 @@ class StuckClientsTest extends ServerTestSupport {
 	@Autowired
 	private MeterRegistry registry;
 
-	/**
-	 * Sends the request and never reads: the server's writes fill the small window and
-	 * block.
-	 */
-	private Socket stuck(String path) throws IOException {
-		Socket socket = new Socket();
-		socket.setReceiveBufferSize(4096);
-		socket.connect(new InetSocketAddress("127.0.0.1", this.port));
-		socket.getOutputStream()
-			.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
-				.getBytes(StandardCharsets.US_ASCII));
-		return socket;
-	}
-
 	private double slowClientCuts() {
 		return Search.in(this.registry)
 			.name("sse.connections.closed")
@@ -79,8 +63,8 @@ class StuckClientsTest extends ServerTestSupport {
 		List<Socket> stuck = new ArrayList<>();
 		try {
 			for (int i = 0; i < 20; i++) {
-				stuck.add(stuck("/flood?async=true"));
-				stuck.add(stuck("/flood?async=false"));
+				stuck.add(StuckClient.open(this.port, "/flood?async=true"));
+				stuck.add(StuckClient.open(this.port, "/flood?async=false"));
 			}
 			await().atMost(WAIT).until(() -> this.signals.counter("flood.started").get() == 40);
 			// Keep-alives every 300 ms for a healthy idle stream, while forty writers are

@@ -401,17 +401,11 @@ public final class LoadDriver {
 
 	/** Publications per second through one server's topic with no subscriber. */
 	private String publishRate(int port, int n) throws Exception {
-		int home = this.port;
-		this.port = port;
-		try {
+		return at(port, () -> {
 			long start = System.nanoTime();
 			post("/starter/broadcast?n=" + n + "&intervalMillis=0&topic=empty");
-			double seconds = (System.nanoTime() - start) / 1e9;
-			return String.format(Locale.ROOT, "%,.0f/s", n / seconds);
-		}
-		finally {
-			this.port = home;
-		}
+			return String.format(Locale.ROOT, "%,.0f/s", n / ((System.nanoTime() - start) / 1e9));
+		});
 	}
 
 	private void awaitState(Selector selector, List<Conn> conns, String field, int count) throws Exception {

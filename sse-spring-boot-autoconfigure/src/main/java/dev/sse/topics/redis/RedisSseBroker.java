@@ -398,7 +398,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				// empty one starts from its own clock).
 				bytes(Long.toString(Math.max(0, this.watermark))), bytes(Long.toString(remember)) };
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			byte[] id = publishWithin(connection, keys, args);
+			byte[] id = evalWithin(connection, PUBLISH, PUBLISH_SHA, ReturnType.VALUE, keys, args);
 			if (id == null) {
 				throw new SseBrokerException(
 						"Redis gave no id for the publication to topic '" + abbreviate(topic) + "'");
@@ -420,10 +420,6 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 	 * Waits for Redis at most the command timeout (and a little more for the trip): a
 	 * publication that Redis runs later still is refused there, by its deadline.
 	 */
-	private byte @Nullable [] publishWithin(RedisConnection connection, byte[][] keys, byte[][] args) {
-		return evalWithin(connection, PUBLISH, PUBLISH_SHA, ReturnType.VALUE, keys, args);
-	}
-
 	/**
 	 * Runs a script, waiting for Redis at most the command timeout (and a little more for
 	 * the trip) when the connection is Lettuce's: a publication that Redis runs later
@@ -774,8 +770,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 		Set<String> topicsRead = Set.copyOf(topics);
 		Map<String, Integer> perStream = new HashMap<>();
 		Map<String, Long> lastPerStream = new HashMap<>();
-		List<BrokerEvent> events = new ArrayList<>();
-		Map<BrokerEvent, Long> previous = new HashMap<>();
+		List<Read> events = new ArrayList<>();
 		for (ByteRecord record : records) {
 			String stream = text(record.getStream());
 			if (java.util.Arrays.equals(record.getStream(), this.wakeKey)) {
@@ -793,10 +788,10 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 					prev = field.getValue();
 				}
 			}
-			previous.put(event, (prev != null) ? Long.parseLong(text(prev)) : 0L);
+			long previous = (prev != null) ? Long.parseLong(text(prev)) : 0L;
 			perStream.merge(stream, 1, Integer::sum);
 			lastPerStream.merge(stream, event.sequence(), Math::max);
-			events.add(event);
+			events.add(new Read(event, previous));
 		}
 		// A stream cut off by the batch size may have more events below the others' last
 		// ones:
@@ -807,7 +802,7 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				cut = Math.min(cut, lastPerStream.get(entry.getKey()));
 			}
 		}
-		events.sort(Comparator.comparingLong(BrokerEvent::sequence));
+		events.sort(Comparator.comparingLong((read) -> read.event().sequence()));
 		synchronized (this.lock) {
 			// Topics that came while Redis answered were not read: stop below them.
 			for (Map.Entry<String, Long> added : this.addedAt.entrySet()) {
@@ -816,7 +811,8 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				}
 			}
 			long delivered = this.watermark;
-			for (BrokerEvent event : events) {
+			for (Read read : events) {
+				BrokerEvent event = read.event();
 				long id = event.sequence();
 				if (id > cut || id <= this.watermark) {
 					continue;
@@ -824,11 +820,10 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 				List<LocalSubscription> subscribers = this.local.get(event.topic());
 				if (subscribers != null) {
 					// Its predecessor is newer than what was read of the topic: the
-					// events
-					// between were trimmed before this reader got to them.
-					long prev = previous.getOrDefault(event, 0L);
-					Long read = this.lastRead.get(event.topic());
-					boolean gap = read != null && prev > read;
+					// events between were trimmed before this reader got to them.
+					long prev = read.previous();
+					Long readUpTo = this.lastRead.get(event.topic());
+					boolean gap = readUpTo != null && prev > readUpTo;
 					if (gap) {
 						log.warn("SSE topic '{}': events up to {} left the Redis history before this instance read "
 								+ "them; its subscribers are told to reset", abbreviate(event.topic()), prev);
@@ -850,6 +845,10 @@ public final class RedisSseBroker implements SseBroker, DisposableBean {
 			this.addedAt.keySet().retainAll(this.local.keySet());
 			this.addedAt.keySet().removeAll(topicsRead);
 		}
+	}
+
+	/** An event as read, with the id of its predecessor in its topic. */
+	private record Read(BrokerEvent event, long previous) {
 	}
 
 	private static BrokerEvent event(String topic, ByteRecord record) {
