@@ -445,7 +445,8 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 	private void endWriter(StreamWriter w, CloseReason reason) {
 		Duration retry = this.context.settings().shutdownRetry();
 		if (reason == CloseReason.SHUTDOWN && !retry.isZero()) {
-			w.write(this.context.encoder().retry(retry));
+			// Never behind a stuck client's write: shutdown ends every stream promptly.
+			w.writeWithoutWaiting(this.context.encoder().retry(retry));
 		}
 		w.end(reason.isGraceful());
 		if (w instanceof NonBlockingWriter && !w.isDone()) {

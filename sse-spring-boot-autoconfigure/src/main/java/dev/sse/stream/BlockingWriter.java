@@ -119,6 +119,19 @@ final class BlockingWriter extends StreamWriter {
 	}
 
 	@Override
+	void writeWithoutWaiting(EncodedEvent bytes) {
+		if (this.ending || this.done || !this.lock.tryLock()) {
+			return;
+		}
+		try {
+			writeLocked(bytes);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	@Override
 	void writeIdle(EncodedEvent comment) {
 		if (this.ending || this.done || !this.idleWriteInFlight.compareAndSet(false, true)) {
 			return;

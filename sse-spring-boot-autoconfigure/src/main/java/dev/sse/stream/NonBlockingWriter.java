@@ -146,6 +146,12 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 		}
 	}
 
+	@Override
+	void writeWithoutWaiting(EncodedEvent bytes) {
+		// Queued: never waits.
+		write(bytes);
+	}
+
 	/**
 	 * Drops what is queued; only before the writer starts (a replay too large to send).
 	 */

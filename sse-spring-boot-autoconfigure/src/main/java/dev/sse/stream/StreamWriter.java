@@ -54,6 +54,13 @@ abstract sealed class StreamWriter permits NonBlockingWriter, BlockingWriter {
 	abstract void writeIdle(EncodedEvent comment);
 
 	/**
+	 * Writes the bytes now if no write is in progress, else drops them; never waits (the
+	 * retry hint on shutdown, which must not wait behind a stuck client).
+	 * @param bytes the bytes
+	 */
+	abstract void writeWithoutWaiting(EncodedEvent bytes);
+
+	/**
 	 * Since when the socket has taken nothing although bytes wait.
 	 * @return {@link System#nanoTime()} when it stalled, or {@code 0} when it is not
 	 * stalled
