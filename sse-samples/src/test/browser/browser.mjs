@@ -144,6 +144,33 @@ const scenarios = {
     await b.screenshot({ path: join(shots, 'chat-across-instances.png') });
     return { a: await text(a, 'chat-log'), b: await text(b, 'chat-log') };
   },
+  // The secure profile: arg is "<user>:<password>". Logs in with the form, then uses the
+  // session cookie (EventSource) and the CSRF cookie (the page's POST).
+  async secure() {
+    const [user, password] = arg.split(':');
+    const login = await page(base + '/login');
+    await login.fill('#username', user);
+    await login.fill('#password', password);
+    await Promise.all([login.waitForNavigation(), login.click('button[type=submit]')]);
+    const p = await page(base + '/');
+    return await p.evaluate(async (me) => {
+      const first = (url, type) => new Promise((resolve) => {
+        const es = new EventSource(url);
+        es.addEventListener(type, (e) => { es.close(); resolve(JSON.parse(e.data)); });
+        es.onerror = () => { if (es.readyState === EventSource.CLOSED) resolve({ refused: true }); };
+      });
+      const sync = await first('/api/whoami', 'whoami');
+      const async = await first('/api/whoami?async=true', 'whoami');
+      const other = await first('/api/notifications/stream?user=someone-else', 'notification');
+      const mine = new EventSource('/api/notifications/stream?user=' + me);
+      await new Promise((resolve) => { mine.onopen = resolve; });
+      const received = new Promise((resolve) => mine.addEventListener('notification', (e) => resolve(JSON.parse(e.data))));
+      const sent = await postJson('/api/notifications?user=' + me, { title: 'sent from the page' });
+      const notification = await received;
+      mine.close();
+      return { sync, async, other, sent, notification };
+    }, user);
+  },
   async quotes() {
     const p = await page(base + '/');
     await p.click('#quotes-start');

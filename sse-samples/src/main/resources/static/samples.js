@@ -10,7 +10,11 @@ function connect(name, url) {
   return es;
 }
 async function postJson(url, body) {
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const headers = { 'Content-Type': 'application/json' };
+  // The secure profile: Spring Security's CSRF token, from its XSRF-TOKEN cookie.
+  const xsrf = document.cookie.split('; ').find((c) => c.startsWith('XSRF-TOKEN='));
+  if (xsrf) headers['X-XSRF-TOKEN'] = decodeURIComponent(xsrf.substring('XSRF-TOKEN='.length));
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
   return response.json();
 }
 

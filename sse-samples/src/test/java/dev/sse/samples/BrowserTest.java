@@ -216,6 +216,28 @@ class BrowserTest {
 		}
 	}
 
+	@Test
+	void aLoggedInPageStreamsAsItsUserAndCannotFollowAnotherUser() throws Exception {
+		try (ConfigurableApplicationContext secure = new SpringApplicationBuilder(SamplesApplication.class)
+			.profiles("secure")
+			.run("--server.port=0", "--logging.file.name=target/browser-test-logs/samples-secure.log")) {
+			JsonNode result = run("browser.mjs", "secure", baseOf(secure), SHOTS.toAbsolutePath().toString(),
+					"alice:alice-pw");
+			// The session cookie authenticates the EventSource; the callback sees the
+			// user
+			// on the request thread and on the executor alike.
+			assertThat(result.get("sync").get("callback").asString()).isEqualTo("alice");
+			assertThat(result.get("async").get("callback").asString()).isEqualTo("alice");
+			assertThat(result.get("async").get("principal").asString()).isEqualTo("alice");
+			assertThat(result.get("other").get("refused").asBoolean()).isTrue();
+			// The page's POST carried the CSRF token; the notification came back on
+			// alice's
+			// own topic.
+			assertThat(result.get("sent").get("user").asString()).isEqualTo("alice");
+			assertThat(result.get("notification").get("title").asString()).isEqualTo("sent from the page");
+		}
+	}
+
 	private static ConfigurableApplicationContext redisInstance(RedisTestServer redis, String keys) {
 		// Arguments, as on a command line: they win over application.yml.
 		return new SpringApplicationBuilder(SamplesApplication.class).profiles("redis")
