@@ -15,6 +15,8 @@ const context = await chromium.launchPersistentContext(profile, {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   viewport: { width: 1280, height: 1000 },
+  // The http2 profile's certificate is self-signed.
+  ignoreHTTPSErrors: true,
 });
 context.setDefaultTimeout(TIMEOUT);
 
@@ -170,6 +172,32 @@ const scenarios = {
       mine.close();
       return { sync, async, other, sent, notification };
     }, user);
+  },
+  // Ten EventSources of one page at once on one origin. arg: how long to keep waiting (ms)
+  // once six are live, before reporting the rest as stalled.
+  async tenStreams() {
+    const p = await page(base + '/');
+    return await p.evaluate(async (settleMs) => {
+      const counts = new Array(10).fill(0);
+      const sources = counts.map((_, i) => {
+        const es = new EventSource('/api/quotes/stream?symbols=AAPL');
+        es.addEventListener('quote', () => { counts[i]++; });
+        return es;
+      });
+      const started = Date.now();
+      let sixLiveAt = null;
+      while (Date.now() - started < 15000) {
+        const live = counts.filter((c) => c >= 2).length;
+        if (live === 10) break;
+        if (live >= 6 && sixLiveAt === null) sixLiveAt = Date.now();
+        if (sixLiveAt !== null && Date.now() - sixLiveAt > settleMs) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const protocol = performance.getEntriesByType('navigation')[0].nextHopProtocol;
+      const result = { counts: [...counts], protocol, waitedMs: Date.now() - started };
+      sources.forEach((es) => es.close());
+      return result;
+    }, Number(arg));
   },
   async quotes() {
     const p = await page(base + '/');

@@ -1,16 +1,12 @@
 package dev.sse.samples;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import dev.sse.test.RedisTestServer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -38,10 +34,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"samples.quotes.interval=200" })
 class BrowserTest {
 
-	private static final Path BROWSER = Path.of("target/browser");
-
-	private static final Path SHOTS = Path.of("target/screenshots");
-
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	@LocalServerPort
@@ -52,49 +44,19 @@ class BrowserTest {
 
 	@BeforeAll
 	static void prerequisitesAreInstalled() throws IOException {
-		Path skipped = BROWSER.resolve("SKIPPED");
-		// setup.sh could not install Chromium or Node here (not root): it said why,
-		// loudly.
-		Assumptions.assumeFalse(Files.exists(skipped),
-				() -> "Browser tests skipped: " + readQuietly(skipped) + " (see src/test/browser/setup.sh)");
-		assertThat(BROWSER.resolve("node_modules/playwright-core")).as("run by mvn verify: setup.sh").isDirectory();
-		Files.createDirectories(SHOTS);
-	}
-
-	private static String readQuietly(Path file) {
-		try {
-			return Files.readString(file).trim();
-		}
-		catch (IOException ex) {
-			return "unknown reason";
-		}
+		BrowserScripts.requireInstalled();
 	}
 
 	private String base() {
 		return "http://localhost:" + this.port;
 	}
 
-	private JsonNode run(String script, String... args) throws Exception {
-		List<String> command = new ArrayList<>(List.of("node", script));
-		command.addAll(List.of(args));
-		Process process = new ProcessBuilder(command).directory(BROWSER.toFile()).redirectErrorStream(false).start();
-		process.getOutputStream().close();
-		byte[] out;
-		byte[] err;
-		try (var stdout = process.getInputStream(); var stderr = process.getErrorStream()) {
-			out = stdout.readAllBytes();
-			err = stderr.readAllBytes();
-		}
-		assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
-		String output = new String(out, StandardCharsets.UTF_8).trim();
-		assertThat(process.exitValue())
-			.as("%s %s failed: %s", script, List.of(args), new String(err, StandardCharsets.UTF_8))
-			.isZero();
-		return JSON.readTree(output.substring(output.lastIndexOf('\n') + 1));
+	private static JsonNode run(String script, String... args) throws Exception {
+		return BrowserScripts.run(script, args);
 	}
 
 	private JsonNode browser(String scenario, String arg) throws Exception {
-		return run("browser.mjs", scenario, base(), SHOTS.toAbsolutePath().toString(), arg);
+		return BrowserScripts.browser(scenario, base(), arg);
 	}
 
 	private JsonNode eventSource(String path, String stopEvent, int count, String... lastEventId) throws Exception {
@@ -205,8 +167,7 @@ class BrowserTest {
 				ConfigurableApplicationContext a = redisInstance(redis, keys);
 				ConfigurableApplicationContext b = redisInstance(redis, keys)) {
 			String room = "across-" + unique();
-			JsonNode result = run("browser.mjs", "chatAcross", baseOf(a), SHOTS.toAbsolutePath().toString(),
-					baseOf(b) + "|" + room);
+			JsonNode result = BrowserScripts.browser("chatAcross", baseOf(a), baseOf(b) + "|" + room);
 			// Each page shows both messages, in the order they were sent, whichever
 			// instance they were typed on.
 			assertThat(result.get("a").asString().strip())
@@ -221,8 +182,7 @@ class BrowserTest {
 		try (ConfigurableApplicationContext secure = new SpringApplicationBuilder(SamplesApplication.class)
 			.profiles("secure")
 			.run("--server.port=0", "--logging.file.name=target/browser-test-logs/samples-secure.log")) {
-			JsonNode result = run("browser.mjs", "secure", baseOf(secure), SHOTS.toAbsolutePath().toString(),
-					"alice:alice-pw");
+			JsonNode result = BrowserScripts.browser("secure", baseOf(secure), "alice:alice-pw");
 			// The session cookie authenticates the EventSource; the callback sees the
 			// user
 			// on the request thread and on the executor alike.
@@ -283,8 +243,8 @@ class BrowserTest {
 		assertThat(Integer.parseInt(result.get("active").asString())).isGreaterThanOrEqualTo(3);
 		assertThat(Double.parseDouble(result.get("rate").asString())).isGreaterThan(0);
 		assertThat(result.get("minY").asDouble()).as("the line rises above the baseline").isLessThan(270);
-		assertThat(SHOTS.resolve("streams.png")).isRegularFile();
-		assertThat(Files.size(SHOTS.resolve("streams.png"))).isGreaterThan(5_000);
+		assertThat(BrowserScripts.SHOTS.resolve("streams.png")).isRegularFile();
+		assertThat(Files.size(BrowserScripts.SHOTS.resolve("streams.png"))).isGreaterThan(5_000);
 	}
 
 }
