@@ -27,6 +27,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -269,6 +270,19 @@ public final class SseAutoConfiguration {
 		@Bean
 		static SseCompressionCustomizer sseCompressionCustomizer() {
 			return new SseCompressionCustomizer();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { "org.springframework.boot.tomcat.TomcatConnectorCustomizer",
+			"org.apache.catalina.connector.Connector" })
+	@ConditionalOnProperty(name = "sse.tomcat.lean-connections", havingValue = "true")
+	static class LeanTomcatConfiguration {
+
+		@Bean
+		static LeanTomcatConnections sseLeanTomcatConnections() {
+			return new LeanTomcatConnections();
 		}
 
 	}

@@ -108,6 +108,8 @@ public class SseProperties {
 
 	private final Broker broker = new Broker();
 
+	private final Tomcat tomcat = new Tomcat();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -241,6 +243,10 @@ public class SseProperties {
 
 	public Topics getTopics() {
 		return this.topics;
+	}
+
+	public Tomcat getTomcat() {
+		return this.tomcat;
 	}
 
 	public Broker getBroker() {
@@ -406,6 +412,27 @@ public class SseProperties {
 
 		public void setRetryAfter(Duration retryAfter) {
 			this.retryAfter = nonNegative(retryAfter, "executor.retry-after");
+		}
+
+	}
+
+	/** Tomcat, when it is the container. */
+	public static class Tomcat {
+
+		/**
+		 * Opt-in: 1 KiB socket read and 4 KiB socket write buffers per connection, and no
+		 * more closed connections (each still holding its processor's ~100 KB) kept for
+		 * reuse than server.tomcat.processor-cache. For many long-lived streams that come
+		 * and go in bursts.
+		 */
+		private boolean leanConnections;
+
+		public boolean isLeanConnections() {
+			return this.leanConnections;
+		}
+
+		public void setLeanConnections(boolean leanConnections) {
+			this.leanConnections = leanConnections;
 		}
 
 	}

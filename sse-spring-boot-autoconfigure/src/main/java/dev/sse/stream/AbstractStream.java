@@ -262,7 +262,7 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 			try {
 				request.getAsyncContext().complete();
 			}
-			catch (IllegalStateException completing) {
+			catch (RuntimeException completing) {
 				// The container is finishing the request already.
 			}
 			end(CloseReason.CLIENT);

@@ -234,8 +234,10 @@ final class BlockingWriter extends StreamWriter {
 		try {
 			asyncContext.complete();
 		}
-		catch (IllegalStateException ex) {
-			// The container is finishing the request already.
+		catch (RuntimeException ex) {
+			// The container is finishing the request already, or has just recycled it
+			// (Tomcat then throws IllegalStateException or, in a narrow window,
+			// NullPointerException).
 		}
 	}
 

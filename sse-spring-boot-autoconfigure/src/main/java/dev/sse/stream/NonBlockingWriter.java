@@ -393,12 +393,24 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 	/** Guarded by the lock: a completion to carry out once the lock is released. */
 	private @Nullable AsyncContext toComplete;
 
+	/**
+	 * Set first thing when the container reports the request done, before taking the
+	 * lock: a completion decided under the lock and carried out after it must not reach a
+	 * request the container is recycling.
+	 */
+	private volatile boolean released;
+
 	private void complete(AsyncContext asyncContext) {
+		if (this.released) {
+			return;
+		}
 		try {
 			asyncContext.complete();
 		}
-		catch (IllegalStateException ex) {
-			// The container is completing it already (the client left meanwhile).
+		catch (RuntimeException ex) {
+			// The container is completing it already (the client left meanwhile), or has
+			// just recycled it (Tomcat then throws IllegalStateException or, in a narrow
+			// window of its own, NullPointerException).
 			log.debug("Completing an SSE response failed: {}", ex.toString());
 		}
 	}
@@ -422,6 +434,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 
 	@Override
 	void release() {
+		this.released = true;
 		this.lock.lock();
 		try {
 			this.context = null;

@@ -32,8 +32,8 @@ public final class EventClient extends EventSourceListener implements AutoClosea
 
 	private static okhttp3.Dispatcher dispatcher() {
 		okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
-		dispatcher.setMaxRequests(1000);
-		dispatcher.setMaxRequestsPerHost(1000);
+		dispatcher.setMaxRequests(5000);
+		dispatcher.setMaxRequestsPerHost(5000);
 		return dispatcher;
 	}
 
