@@ -134,6 +134,17 @@ public final class LoadDriver {
 			for (String name : args[2].split(",")) {
 				String result = switch (name) {
 					case "ttfb" -> driver.ttfb("plain", 50, 500) + " | " + driver.ttfb("starter", 50, 500);
+					// Five rounds in a row: how much of the first round is a cold JIT.
+					case "ttfb5" -> {
+						StringBuilder rounds = new StringBuilder();
+						for (int round = 0; round < 5; round++) {
+							rounds.append(driver.ttfb("plain", 50, 500))
+								.append(" | ")
+								.append(driver.ttfb("starter", 50, 500))
+								.append("; ");
+						}
+						yield rounds.toString();
+					}
 					case "tokens" -> driver.tokens("plain", 200, 5000) + " | " + driver.tokens("starter", 200, 5000);
 					case "burst1k" ->
 						driver.broadcast("plain", 1_000, 200, 0) + " | " + driver.broadcast("starter", 1_000, 200, 0);
