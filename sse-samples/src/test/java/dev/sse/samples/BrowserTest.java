@@ -29,10 +29,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The Maven build installs both (src/test/browser/setup.sh) before the tests run.
  */
 @Tag("browser")
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "logging.file.name=target/browser-test-logs/samples.log", "sse.disconnect-detection-interval=2s",
-				"samples.quotes.interval=200" })
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "logging.file.name=" + BrowserTest.LOG_FILE,
+		"sse.disconnect-detection-interval=2s", "samples.quotes.interval=200" })
 class BrowserTest {
+
+	/**
+	 * Every application this class starts logs to the same file: Logback is one per JVM,
+	 * so a second application started with another file would move this context's log
+	 * there, and the log-streaming sample (which tails this context's file) would see
+	 * nothing more.
+	 */
+	static final String LOG_FILE = "target/browser-test-logs/samples.log";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -181,7 +188,7 @@ class BrowserTest {
 	void aLoggedInPageStreamsAsItsUserAndCannotFollowAnotherUser() throws Exception {
 		try (ConfigurableApplicationContext secure = new SpringApplicationBuilder(SamplesApplication.class)
 			.profiles("secure")
-			.run("--server.port=0", "--logging.file.name=target/browser-test-logs/samples-secure.log")) {
+			.run("--server.port=0", "--logging.file.name=" + LOG_FILE)) {
 			JsonNode result = BrowserScripts.browser("secure", baseOf(secure), "alice:alice-pw");
 			// The session cookie authenticates the EventSource; the callback sees the
 			// user
@@ -202,8 +209,7 @@ class BrowserTest {
 		// Arguments, as on a command line: they win over application.yml.
 		return new SpringApplicationBuilder(SamplesApplication.class).profiles("redis")
 			.run("--server.port=0", "--spring.data.redis.port=" + redis.port(), "--spring.data.redis.host=127.0.0.1",
-					"--sse.broker.redis.key-prefix=" + keys,
-					"--logging.file.name=target/browser-test-logs/samples-redis.log");
+					"--sse.broker.redis.key-prefix=" + keys, "--logging.file.name=" + LOG_FILE);
 	}
 
 	private static String baseOf(ConfigurableApplicationContext context) {
