@@ -5,11 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA="${1:-java}"
 mvn -B -q -pl sse-bench -am package -DskipTests
-CP="sse-bench/target/classes:$(mvn -B -q -pl sse-bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+mvn -B -q -pl sse-bench dependency:build-classpath -Dmdep.outputFile="$WORK/classpath.txt" >/dev/null
+CP="sse-bench/target/classes:$(cat "$WORK/classpath.txt")"
 "$JAVA" -cp "$CP" org.openjdk.jmh.Main dev.sse.bench.jmh.EncoderBenchmark -prof gc -rf json -rff "$WORK/jmh.json" \
   >"$WORK/jmh.log" 2>&1 || { tail -40 "$WORK/jmh.log"; exit 1; }
+if grep -q "<failure>" "$WORK/jmh.log"; then grep -A10 "<failure>" "$WORK/jmh.log"; exit 1; fi
 OUT=bench/results-encoder.md
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $("$JAVA" -version 2>&1 | head -1); JMH 1.37, 1 fork,"

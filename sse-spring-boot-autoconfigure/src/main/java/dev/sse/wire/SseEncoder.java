@@ -76,8 +76,21 @@ public final class SseEncoder {
 	public EncodedEvent event(@Nullable String event, @Nullable String id, String data) {
 		checkEventName(event);
 		checkId(id);
+		boolean named = event != null && !event.isEmpty();
+		// A UTF-8 byte per character at least: only data shorter than a piece can fit
+		// one. Such an event is written straight into one array of its exact size.
+		if (data.length() < this.chunkSize) {
+			byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+			byte[] name = named ? event.getBytes(StandardCharsets.UTF_8) : null;
+			byte[] idBytes = (id != null) ? id.getBytes(StandardCharsets.UTF_8) : null;
+			long size = dataSize(bytes) + 1 + ((name != null) ? EVENT.length + name.length + 1 : 0)
+					+ ((idBytes != null) ? ID.length + idBytes.length + 1 : 0);
+			if (size <= this.chunkSize) {
+				return new EncodedEvent(List.of(exact((int) size, name, idBytes, bytes)), true, id);
+			}
+		}
 		Pieces out = new Pieces(this.chunkSize, data.length() + 32);
-		if (event != null && !event.isEmpty()) {
+		if (named) {
 			out.write(EVENT);
 			out.writeText(event, 0, event.length());
 			out.write('\n');
@@ -94,6 +107,64 @@ public final class SseEncoder {
 		});
 		out.write('\n');
 		return out.finish(true, id);
+	}
+
+	/**
+	 * The bytes of the data lines ("data: ", the line, LF for each). CR and LF are single
+	 * bytes in UTF-8 and never part of another character's bytes.
+	 */
+	private static long dataSize(byte[] data) {
+		long size = 0;
+		int start = 0;
+		for (int i = 0; i < data.length; i++) {
+			byte b = data[i];
+			if (b == '\n' || b == '\r') {
+				size += DATA.length + (i - start) + 1;
+				if (b == '\r' && i + 1 < data.length && data[i + 1] == '\n') {
+					i++;
+				}
+				start = i + 1;
+			}
+		}
+		return size + DATA.length + (data.length - start) + 1;
+	}
+
+	private static byte[] exact(int size, byte @Nullable [] event, byte @Nullable [] id, byte[] data) {
+		byte[] out = new byte[size];
+		int at = 0;
+		if (event != null) {
+			at = put(out, at, EVENT, 0, EVENT.length);
+			at = put(out, at, event, 0, event.length);
+			out[at++] = '\n';
+		}
+		if (id != null) {
+			at = put(out, at, ID, 0, ID.length);
+			at = put(out, at, id, 0, id.length);
+			out[at++] = '\n';
+		}
+		int start = 0;
+		for (int i = 0; i < data.length; i++) {
+			byte b = data[i];
+			if (b == '\n' || b == '\r') {
+				at = put(out, at, DATA, 0, DATA.length);
+				at = put(out, at, data, start, i - start);
+				out[at++] = '\n';
+				if (b == '\r' && i + 1 < data.length && data[i + 1] == '\n') {
+					i++;
+				}
+				start = i + 1;
+			}
+		}
+		at = put(out, at, DATA, 0, DATA.length);
+		at = put(out, at, data, start, data.length - start);
+		out[at++] = '\n';
+		out[at] = '\n';
+		return out;
+	}
+
+	private static int put(byte[] out, int at, byte[] bytes, int offset, int length) {
+		System.arraycopy(bytes, offset, out, at, length);
+		return at + length;
 	}
 
 	/**
