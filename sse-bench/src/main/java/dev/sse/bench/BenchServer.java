@@ -174,8 +174,14 @@ public class BenchServer {
 	// ---- delayed: the first event comes after ms milliseconds (time to first byte) ----
 
 	@GetMapping("/plain/delayed")
-	SseEmitter plainDelayed(@RequestParam long ms) {
+	SseEmitter plainDelayed(@RequestParam long ms, @RequestParam(defaultValue = "false") boolean comment)
+			throws java.io.IOException {
 		SseEmitter emitter = trackedPlain();
+		if (comment) {
+			// What a user does for headers at once: an early comment, flushed when
+			// Spring starts the response.
+			emitter.send(SseEmitter.event().comment("ok"));
+		}
 		this.plainExecutor.execute(() -> {
 			try {
 				TimeUnit.MILLISECONDS.sleep(ms);

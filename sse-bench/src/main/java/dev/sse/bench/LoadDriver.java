@@ -140,6 +140,8 @@ public final class LoadDriver {
 						for (int round = 0; round < 5; round++) {
 							rounds.append(driver.ttfb("plain", 50, 500))
 								.append(" | ")
+								.append(driver.ttfb("plain+comment", 50, 500))
+								.append(" | ")
 								.append(driver.ttfb("starter", 50, 500))
 								.append("; ");
 						}
@@ -229,7 +231,8 @@ public final class LoadDriver {
 		List<Conn> conns = new ArrayList<>();
 		try (Selector selector = Selector.open()) {
 			for (int i = 0; i < count; i++) {
-				conns.add(open(selector, "/" + mode + "/delayed?ms=" + delayMs));
+				conns.add(open(selector, "/" + mode.replace("+comment", "") + "/delayed?ms=" + delayMs
+						+ (mode.endsWith("+comment") ? "&comment=true" : "")));
 			}
 			pump(selector, conns, Duration.ofSeconds(30), (c) -> c.ended);
 		}
