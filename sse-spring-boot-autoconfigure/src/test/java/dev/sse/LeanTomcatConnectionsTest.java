@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with it, and reported in BENCHMARKS.md.)
  */
 @SpringBootTest(classes = TestApp.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = "sse.tomcat.lean-connections=true")
+		properties = { "sse.tomcat.lean-connections=true", "server.tomcat.processor-cache=50" })
 class LeanTomcatConnectionsTest extends ServerTestSupport {
 
 	@Autowired
@@ -40,8 +40,8 @@ class LeanTomcatConnectionsTest extends ServerTestSupport {
 		Connector connector = ((TomcatWebServer) this.context.getWebServer()).getTomcat().getConnector();
 		assertThat(String.valueOf(connector.getProperty("socket.appReadBufSize"))).isEqualTo("1024");
 		assertThat(String.valueOf(connector.getProperty("socket.appWriteBufSize"))).isEqualTo("4096");
-		// Capped at server.tomcat.processor-cache (200) instead of a share of the heap.
-		assertThat(String.valueOf(connector.getProperty("socket.bufferPool"))).isEqualTo("200");
+		// Capped at server.tomcat.processor-cache instead of a share of the heap.
+		assertThat(String.valueOf(connector.getProperty("socket.bufferPool"))).isEqualTo("50");
 	}
 
 	@Test

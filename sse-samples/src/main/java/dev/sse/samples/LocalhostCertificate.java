@@ -1,11 +1,19 @@
 package dev.sse.samples;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.context.ApplicationListener;
@@ -13,12 +21,16 @@ import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
  * Generates the self-signed certificate of the {@code http2} profile at start, when
- * {@code samples.tls.generate-keystore} names a key store that does not exist yet: a
- * PKCS12 store with one EC key for {@code localhost} and {@code 127.0.0.1}, made by the
- * JDK's own {@code keytool}, so TLS needs nothing installed. Browsers warn about it (it
- * is self-signed); bring your own certificate in production ({@code server.ssl.*}).
+ * {@code samples.tls.generate-keystore} names a key store that does not exist yet or
+ * cannot be opened with {@code server.ssl.key-store-password} (left half-written, or made
+ * with another password): a PKCS12 store with one EC key for {@code localhost} and
+ * {@code 127.0.0.1}, made by the JDK's own {@code keytool}, readable by its owner only.
+ * Browsers warn about it (it is self-signed); bring your own certificate in production
+ * ({@code server.ssl.*}).
  */
 class LocalhostCertificate implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
+
+	private static final Logger log = LoggerFactory.getLogger(LocalhostCertificate.class);
 
 	@Override
 	public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
@@ -28,16 +40,32 @@ class LocalhostCertificate implements ApplicationListener<ApplicationEnvironment
 			return;
 		}
 		Path keystore = Path.of(location);
-		if (Files.exists(keystore)) {
-			return;
-		}
 		String password = environment.getRequiredProperty("server.ssl.key-store-password");
 		try {
+			if (Files.exists(keystore)) {
+				String problem = opens(keystore, password);
+				if (problem == null) {
+					return;
+				}
+				log.warn("Making a new certificate: {} cannot be opened ({})", keystore, problem);
+			}
 			generate(keystore, password);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not generate the samples' certificate " + keystore
 					+ " (samples.tls.generate-keystore): " + ex.getMessage(), ex);
+		}
+	}
+
+	/** Why the store cannot be opened with the password, or {@code null} if it can. */
+	private static String opens(Path keystore, String password) {
+		try (InputStream in = Files.newInputStream(keystore)) {
+			KeyStore store = KeyStore.getInstance("PKCS12");
+			store.load(in, password.toCharArray());
+			return store.containsAlias("localhost") ? null : "no key named localhost";
+		}
+		catch (IOException | GeneralSecurityException ex) {
+			return ex.toString();
 		}
 	}
 
@@ -66,16 +94,10 @@ class LocalhostCertificate implements ApplicationListener<ApplicationEnvironment
 		finally {
 			process.destroy();
 		}
-		try {
-			Files.move(partial, keystore, StandardCopyOption.ATOMIC_MOVE);
+		if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+			Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
 		}
-		catch (IOException ex) {
-			// Another instance was faster: its store is as good.
-			Files.deleteIfExists(partial);
-			if (!Files.exists(keystore)) {
-				throw ex;
-			}
-		}
+		Files.move(partial, keystore, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 	}
 
 }

@@ -1,8 +1,6 @@
 package dev.sse.autoconfigure;
 
 import org.apache.catalina.connector.Connector;
-import org.apache.coyote.AbstractProtocol;
-import org.apache.coyote.ProtocolHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +32,19 @@ final class LeanTomcatConnections implements TomcatConnectorCustomizer {
 
 	private static final Logger log = LoggerFactory.getLogger(LeanTomcatConnections.class);
 
+	private final int processorCache;
+
+	/**
+	 * @param processorCache {@code server.tomcat.processor-cache} (-1: unlimited), read
+	 * from the environment: Boot applies it to the connector after this customizer runs
+	 */
+	LeanTomcatConnections(int processorCache) {
+		this.processorCache = processorCache;
+	}
+
 	@Override
 	public void customize(Connector connector) {
-		ProtocolHandler handler = connector.getProtocolHandler();
-		int cached = (handler instanceof AbstractProtocol<?> protocol) ? Math.max(0, protocol.getProcessorCache())
-				: 200;
+		int cached = (this.processorCache < 0) ? -1 : this.processorCache;
 		boolean applied = connector.setProperty("socket.appReadBufSize", Integer.toString(READ_BUFFER))
 				& connector.setProperty("socket.appWriteBufSize", Integer.toString(WRITE_BUFFER))
 				& connector.setProperty("socket.bufferPool", Integer.toString(cached));

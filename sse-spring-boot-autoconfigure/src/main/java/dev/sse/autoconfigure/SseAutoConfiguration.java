@@ -281,8 +281,9 @@ public final class SseAutoConfiguration {
 	static class LeanTomcatConfiguration {
 
 		@Bean
-		static LeanTomcatConnections sseLeanTomcatConnections() {
-			return new LeanTomcatConnections();
+		static LeanTomcatConnections sseLeanTomcatConnections(Environment environment) {
+			return new LeanTomcatConnections(
+					environment.getProperty("server.tomcat.processor-cache", Integer.class, 200));
 		}
 
 	}

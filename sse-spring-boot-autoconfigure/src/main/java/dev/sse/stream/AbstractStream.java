@@ -238,8 +238,18 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 	 * always valid.
 	 * @return whether the stream can go on
 	 */
+	/** The response buffer a stream asks its container for. */
+	static final int RESPONSE_BUFFER = 4096;
+
 	private boolean writeOpening(HttpServletRequest request, HttpServletResponse response) {
 		try {
+			if (!response.isCommitted() && response.getBufferSize() > RESPONSE_BUFFER) {
+				// Jetty takes a response buffer of this size from its pool at the first
+				// write and holds it until the response ends: 32 KiB by default, for
+				// every
+				// open stream. Tomcat's never shrinks, so this changes nothing there.
+				response.setBufferSize(RESPONSE_BUFFER);
+			}
 			this.emitter.applyHeaders();
 			ServletOutputStream out = response.getOutputStream();
 			List<EncodedEvent> first = new ArrayList<>();

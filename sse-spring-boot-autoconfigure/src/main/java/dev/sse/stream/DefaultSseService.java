@@ -98,6 +98,9 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		Objects.requireNonNull(options, "options must not be null");
 		Objects.requireNonNull(callback, "callback must not be null");
 		HttpServletRequest request = currentRequest();
+		if (isHead(request)) {
+			return headersOnly();
+		}
 		SseOptions resolved = options.orElse(this.context.settings().defaults());
 		CallbackStream stream = new CallbackStream(this.context, emitter(resolved, request), StreamRequest.of(request),
 				resolved, callback);
@@ -164,6 +167,9 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		Objects.requireNonNull(options, "options must not be null");
 		List<String> names = checkTopics(topics);
 		HttpServletRequest request = currentRequest();
+		if (isHead(request)) {
+			return headersOnly();
+		}
 		SseOptions resolved = options.orElse(this.context.settings().defaults());
 		TopicStream stream = new TopicStream(this.context, emitter(resolved, request), StreamRequest.of(request),
 				resolved, names);
@@ -275,6 +281,21 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		stream.useOpening(this.context.encoder().opening((retry != null) ? retry : Duration.ZERO, position));
 		request.setAttribute(SseStreamInterceptor.PENDING_ATTRIBUTE, stream);
 		return stream.emitterForHandler();
+	}
+
+	private static boolean isHead(HttpServletRequest request) {
+		return "HEAD".equals(request.getMethod());
+	}
+
+	/**
+	 * A {@code HEAD} request (Spring MVC maps it to the {@code GET} handler) gets the
+	 * stream's status and content type and ends at once: no body can follow, so no
+	 * stream, callback or subscription, and the connection is free for the next request.
+	 */
+	private static SseEmitter headersOnly() {
+		SseEmitter emitter = new SseEmitter(0L);
+		emitter.complete();
+		return emitter;
 	}
 
 	private static HttpServletRequest currentRequest() {

@@ -13,6 +13,8 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.core.context.SecurityContextHolderStrategy;
+import org.springframework.security.web.context.RequestAttributeSecurityContextRepository;
+import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -33,6 +35,8 @@ class AccessTokenFilter extends OncePerRequestFilter {
 
 	private final SecurityContextHolderStrategy holder = SecurityContextHolder.getContextHolderStrategy();
 
+	private final SecurityContextRepository repository = new RequestAttributeSecurityContextRepository();
+
 	AccessTokenFilter(AccessTokens tokens) {
 		this.tokens = tokens;
 	}
@@ -41,7 +45,7 @@ class AccessTokenFilter extends OncePerRequestFilter {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		String token = request.getParameter(PARAMETER);
-		if (token == null) {
+		if (token == null || !"GET".equals(request.getMethod())) {
 			chain.doFilter(request, response);
 			return;
 		}
@@ -54,6 +58,7 @@ class AccessTokenFilter extends OncePerRequestFilter {
 		context.setAuthentication(UsernamePasswordAuthenticationToken.authenticated(user, null,
 				List.of(new SimpleGrantedAuthority("ROLE_USER"))));
 		this.holder.setContext(context);
+		this.repository.saveContext(context, request, response);
 		chain.doFilter(request, response);
 	}
 

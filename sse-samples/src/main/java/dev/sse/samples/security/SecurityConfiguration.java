@@ -37,8 +37,9 @@ class SecurityConfiguration {
 		http.authorizeHttpRequests((requests) -> requests
 			.requestMatchers("/style.css", "/samples.js", "/actuator/health", "/actuator/prometheus")
 			.permitAll()
-			// Per-user topics: only the user may follow them.
-			.requestMatchers(path.matcher(HttpMethod.GET, "/api/notifications/stream"))
+			// Per-user topics: only the user may follow them (any method: HEAD is served
+			// by the GET handler).
+			.requestMatchers(path.matcher("/api/notifications/stream"))
 			.access((authentication, context) -> new AuthorizationDecision(
 					authentication.get().getName().equals(context.getRequest().getParameter("user"))))
 			// Every Actuator write (the sse endpoint's DELETE among them) needs the admin
