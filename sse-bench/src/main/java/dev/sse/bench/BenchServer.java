@@ -216,6 +216,19 @@ public class BenchServer {
 	 */
 	private final Set<CountDownLatch> idleLatches = ConcurrentHashMap.newKeySet();
 
+	/**
+	 * The dashboard example: an async callback that sends a tick and sleeps a second,
+	 * until its client leaves.
+	 */
+	@GetMapping("/starter/sleepy")
+	SseEmitter starterSleepy() {
+		return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
+			for (long tick = 0; stream.send(tick, "tick"); tick++) {
+				TimeUnit.SECONDS.sleep(1);
+			}
+		});
+	}
+
 	@GetMapping("/starter/idle")
 	SseEmitter starterIdle() {
 		return this.sse.stream(SseOptions.defaults().async(true), (stream) -> {
@@ -255,7 +268,22 @@ public class BenchServer {
 			System.gc();
 			TimeUnit.MILLISECONDS.sleep(200);
 		}
-		return Map.of("used", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+		return Map.of("used", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), "rss", rss());
+	}
+
+	/** Resident set size of this process (Linux), or -1. */
+	private static long rss() {
+		try {
+			for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+				if (line.startsWith("VmRSS:")) {
+					return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+				}
+			}
+		}
+		catch (java.io.IOException ex) {
+			// not Linux
+		}
+		return -1;
 	}
 
 }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -153,6 +154,9 @@ public final class LoadDriver {
 					case "paced1k" ->
 						driver.broadcast("plain", 1_000, 200, 50) + " | " + driver.broadcast("starter", 1_000, 200, 50);
 					case "burst10k" -> driver.broadcast("starter", 10_000, 200, 0);
+					// Each in a fresh server: Tomcat keeps closed connections' buffers.
+					case "sleepers10k" -> driver.holdAndMeasure("/starter/sleepy", 10_000, true);
+					case "idle10k" -> driver.holdAndMeasure("/starter/subscribe", 10_000, false);
 					case "paced10k" -> driver.broadcast("starter", 10_000, 200, 50);
 					default -> throw new IllegalArgumentException(name);
 				};
@@ -430,6 +434,44 @@ public final class LoadDriver {
 			}
 			long until = System.nanoTime() + 200_000_000L;
 			pump(selector, conns, Duration.ofSeconds(1), (c) -> System.nanoTime() > until);
+		}
+	}
+
+	/**
+	 * Streams held all at once, as the dashboard example's async callbacks that send a
+	 * tick and sleep a second ({@code /starter/sleepy}) or as idle topic subscribers (no
+	 * callback: the container's own share): per stream, the heap and process RSS they
+	 * add, and the server's threads.
+	 */
+	private String holdAndMeasure(String path, int count, boolean ticking) throws Exception {
+		String before = get("/bench/heap");
+		List<Conn> conns = new ArrayList<>();
+		try (Selector selector = Selector.open()) {
+			for (int i = 0; i < count; i++) {
+				conns.add(open(selector, path));
+			}
+			awaitOpen(selector, conns, "starter", count);
+			// A few ticks each, read as they come.
+			long until = System.nanoTime() + 3_000_000_000L;
+			pump(selector, conns, Duration.ofSeconds(5), (c) -> System.nanoTime() > until);
+			String during = get("/bench/heap");
+			String state = get("/bench/state");
+			long lines = conns.stream().mapToLong((c) -> c.dataLines).sum();
+			for (Conn c : conns) {
+				c.channel.close();
+			}
+			long heap = (Long.parseLong(number(during, "used")) - Long.parseLong(number(before, "used"))) / count;
+			long rss = (Long.parseLong(number(during, "rss")) - Long.parseLong(number(before, "rss"))) / count;
+			String result = String.format(Locale.ROOT, "%,d B heap and %,d B RSS per stream, %s", heap, rss,
+					threads(state));
+			return ticking ? result + String.format(Locale.ROOT, ", %,d ticks read", lines) : result;
+		}
+		finally {
+			// Let the server notice every client gone before the next measurement.
+			long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+			while (Integer.parseInt(number(get("/bench/state"), "starterOpen")) > 0 && System.nanoTime() < deadline) {
+				TimeUnit.MILLISECONDS.sleep(200);
+			}
 		}
 	}
 
