@@ -36,6 +36,7 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.core.task.TaskExecutor;
@@ -124,22 +125,34 @@ public final class SseAutoConfiguration {
 
 	@Bean(name = TASK_EXECUTOR_BEAN_NAME, defaultCandidate = false)
 	@ConditionalOnMissingBean(name = TASK_EXECUTOR_BEAN_NAME)
-	SimpleAsyncTaskExecutor sseTaskExecutor(SseProperties properties, Environment environment,
+	AsyncTaskExecutor sseTaskExecutor(SseProperties properties, Environment environment,
 			ObjectProvider<TaskDecorator> taskDecorator) {
 		SseProperties.Executor config = properties.getExecutor();
 		boolean virtual = config.useVirtualThreads(environment);
-		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
-		executor.setVirtualThreads(virtual);
 		Integer limit = config.effectiveMaxConcurrency(virtual);
-		if (limit != null) {
-			executor.setConcurrencyLimit(limit);
-			// A stream lives long: past the bound, refuse at once (503) rather than queue
-			// behind streams.
-			executor.setRejectTasksWhenLimitReached(true);
-		}
-		executor.setTaskDecorator(contextDecorator(taskDecorator.getIfUnique()));
+		TaskDecorator decorator = contextDecorator(taskDecorator.getIfUnique());
 		log.debug("SSE async callbacks run on {} threads, at most {} at once", virtual ? "virtual" : "platform",
 				(limit != null) ? limit : "unbounded");
+		if (!virtual) {
+			// A platform thread is costly to start, and it starts on the request thread
+			// before the stream's first bytes: threads are kept a minute and reused. Past
+			// the bound, refuse at once (503) rather than queue behind long streams.
+			ThreadPoolTaskExecutor pool = new ThreadPoolTaskExecutor();
+			pool.setThreadNamePrefix("sse-");
+			pool.setCorePoolSize(0);
+			pool.setMaxPoolSize((limit != null) ? limit : Integer.MAX_VALUE);
+			pool.setQueueCapacity(0);
+			pool.setKeepAliveSeconds(60);
+			pool.setTaskDecorator(decorator);
+			return pool;
+		}
+		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
+		executor.setVirtualThreads(true);
+		if (limit != null) {
+			executor.setConcurrencyLimit(limit);
+			executor.setRejectTasksWhenLimitReached(true);
+		}
+		executor.setTaskDecorator(decorator);
 		return executor;
 	}
 

@@ -18,9 +18,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.core.task.TaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -38,8 +38,13 @@ class SseAutoConfigurationTest {
 			assertThat(context).hasSingleBean(SseService.class);
 			assertThat(context).getBean(SseService.class).isInstanceOf(DefaultSseService.class);
 			assertThat(context).hasBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME);
+			// Platform threads (no spring.threads.virtual.enabled): a pool that reuses
+			// them, bounded by sse.executor.max-concurrency, refusing past it.
 			assertThat(context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME))
-				.isInstanceOf(SimpleAsyncTaskExecutor.class);
+				.isInstanceOfSatisfying(ThreadPoolTaskExecutor.class, (pool) -> {
+					assertThat(pool.getMaxPoolSize()).isEqualTo(200);
+					assertThat(pool.getQueueCapacity()).isZero();
+				});
 			assertThat(context).hasSingleBean(WebMvcConfigurer.class);
 		});
 	}
