@@ -47,6 +47,14 @@ class HeadRequestTest extends ServerTestSupport {
 			HttpResponse<String> next = http.send(request("/ping").build(), HttpResponse.BodyHandlers.ofString());
 			assertThat(next.body()).as("the request after HEAD " + path).isEqualTo("pong");
 		}
+		// The same headers as a GET, CORS included.
+		HttpResponse<String> cors = http
+			.send(request("/cors?allow=https://a.example").header("Origin", "https://a.example")
+				.method("HEAD", HttpRequest.BodyPublishers.noBody())
+				.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(cors.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://a.example");
+		assertThat(cors.headers().firstValue("Cache-Control")).hasValue("no-cache, no-transform");
+		assertThat(cors.headers().firstValue("X-Accel-Buffering")).hasValue("no");
 		assertThat(this.service.openStreams()).isZero();
 		assertThat(this.broker.subscriberCount()).isZero();
 		assertThat(this.signals.fired("idle.open")).as("the callback ran").isFalse();

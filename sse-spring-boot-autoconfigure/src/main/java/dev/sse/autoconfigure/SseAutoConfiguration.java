@@ -2,7 +2,9 @@ package dev.sse.autoconfigure;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import dev.sse.SseService;
 import dev.sse.stream.DataConverter;
@@ -144,6 +146,7 @@ public final class SseAutoConfiguration {
 			pool.setQueueCapacity(0);
 			pool.setKeepAliveSeconds(60);
 			pool.setTaskDecorator(decorator);
+			pool.setRejectedExecutionHandler(SseAutoConfiguration::handOverOrRefuse);
 			return pool;
 		}
 		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
@@ -154,6 +157,24 @@ public final class SseAutoConfiguration {
 		}
 		executor.setTaskDecorator(decorator);
 		return executor;
+	}
+
+	/**
+	 * The pool is full: a thread whose callback just returned still counts until it is
+	 * back waiting for work, so give it a moment to take the task before refusing (which
+	 * becomes a 503).
+	 */
+	private static void handOverOrRefuse(Runnable task, ThreadPoolExecutor pool) {
+		try {
+			if (!pool.isShutdown() && pool.getQueue().offer(task, 100, TimeUnit.MILLISECONDS)) {
+				return;
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		throw new RejectedExecutionException("All " + pool.getMaximumPoolSize()
+				+ " threads for async callbacks are busy (sse.executor.max-concurrency)");
 	}
 
 	/**

@@ -230,6 +230,9 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 		opened();
 	}
 
+	/** The response buffer a stream asks its container for. */
+	static final int RESPONSE_BUFFER = 4096;
+
 	/**
 	 * Writes the headers (set by the emitter), the opening bytes and anything the
 	 * application sent through the emitter before, with a blocking write on the request
@@ -238,18 +241,9 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 	 * always valid.
 	 * @return whether the stream can go on
 	 */
-	/** The response buffer a stream asks its container for. */
-	static final int RESPONSE_BUFFER = 4096;
-
 	private boolean writeOpening(HttpServletRequest request, HttpServletResponse response) {
 		try {
-			if (!response.isCommitted() && response.getBufferSize() > RESPONSE_BUFFER) {
-				// Jetty takes a response buffer of this size from its pool at the first
-				// write and holds it until the response ends: 32 KiB by default, for
-				// every
-				// open stream. Tomcat's never shrinks, so this changes nothing there.
-				response.setBufferSize(RESPONSE_BUFFER);
-			}
+			smallerBuffer(response);
 			this.emitter.applyHeaders();
 			ServletOutputStream out = response.getOutputStream();
 			List<EncodedEvent> first = new ArrayList<>();
@@ -277,6 +271,24 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 			}
 			end(CloseReason.CLIENT);
 			return false;
+		}
+	}
+
+	/**
+	 * Jetty takes a response buffer of the response's buffer size from its pool at the
+	 * first write and holds it until the response ends: 32 KiB by default, for every open
+	 * stream. Tomcat never shrinks its own, so this changes nothing there. Only an
+	 * optimisation: a response something was already written to (a filter's bytes) keeps
+	 * its buffer.
+	 */
+	private static void smallerBuffer(HttpServletResponse response) {
+		if (!response.isCommitted() && response.getBufferSize() > RESPONSE_BUFFER) {
+			try {
+				response.setBufferSize(RESPONSE_BUFFER);
+			}
+			catch (IllegalStateException ex) {
+				// Content was written before the stream opened.
+			}
 		}
 	}
 

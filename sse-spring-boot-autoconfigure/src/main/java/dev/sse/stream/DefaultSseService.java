@@ -98,10 +98,10 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		Objects.requireNonNull(options, "options must not be null");
 		Objects.requireNonNull(callback, "callback must not be null");
 		HttpServletRequest request = currentRequest();
-		if (isHead(request)) {
-			return headersOnly();
-		}
 		SseOptions resolved = options.orElse(this.context.settings().defaults());
+		if (isHead(request)) {
+			return headersOnly(resolved, request);
+		}
 		CallbackStream stream = new CallbackStream(this.context, emitter(resolved, request), StreamRequest.of(request),
 				resolved, callback);
 		boolean async = Boolean.TRUE.equals(resolved.getAsync());
@@ -167,10 +167,10 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		Objects.requireNonNull(options, "options must not be null");
 		List<String> names = checkTopics(topics);
 		HttpServletRequest request = currentRequest();
-		if (isHead(request)) {
-			return headersOnly();
-		}
 		SseOptions resolved = options.orElse(this.context.settings().defaults());
+		if (isHead(request)) {
+			return headersOnly(resolved, request);
+		}
 		TopicStream stream = new TopicStream(this.context, emitter(resolved, request), StreamRequest.of(request),
 				resolved, names);
 		limit(stream, request, false);
@@ -288,12 +288,13 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 	}
 
 	/**
-	 * A {@code HEAD} request (Spring MVC maps it to the {@code GET} handler) gets the
-	 * stream's status and content type and ends at once: no body can follow, so no
-	 * stream, callback or subscription, and the connection is free for the next request.
+	 * A {@code HEAD} request (Spring MVC maps it to the {@code GET} handler) gets what a
+	 * {@code GET} would (the status, a 503 while shutting down, the stream's headers,
+	 * CORS) and ends at once: no body can follow, so no stream, callback, subscription or
+	 * limit, and the connection is free for the next request.
 	 */
-	private static SseEmitter headersOnly() {
-		SseEmitter emitter = new SseEmitter(0L);
+	private SseEmitter headersOnly(SseOptions resolved, HttpServletRequest request) {
+		SseStreamEmitter emitter = emitter(resolved, request);
 		emitter.complete();
 		return emitter;
 	}
