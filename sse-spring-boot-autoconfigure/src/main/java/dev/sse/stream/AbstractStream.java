@@ -263,12 +263,7 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 		}
 		catch (IOException | RuntimeException ex) {
 			log.debug("SSE client of {} left before its stream opened: {}", description(), ex.toString());
-			try {
-				request.getAsyncContext().complete();
-			}
-			catch (RuntimeException completing) {
-				// The container is finishing the request already.
-			}
+			StreamWriter.completeQuietly(request.getAsyncContext());
 			end(CloseReason.CLIENT);
 			return false;
 		}

@@ -226,18 +226,7 @@ final class BlockingWriter extends StreamWriter {
 			synchronized (this.completion) {
 				this.unconfirmed = asyncContext;
 			}
-			complete(asyncContext);
-		}
-	}
-
-	private static void complete(AsyncContext asyncContext) {
-		try {
-			asyncContext.complete();
-		}
-		catch (RuntimeException ex) {
-			// The container is finishing the request already, or has just recycled it
-			// (Tomcat then throws IllegalStateException or, in a narrow window,
-			// NullPointerException).
+			completeQuietly(asyncContext);
 		}
 	}
 
@@ -254,7 +243,7 @@ final class BlockingWriter extends StreamWriter {
 		// Outside the monitor: the container calls release(), which takes it, while
 		// holding its own lock on the request, which complete() takes.
 		if (!this.inDispatch) {
-			complete(asyncContext);
+			completeQuietly(asyncContext);
 		}
 		return true;
 	}

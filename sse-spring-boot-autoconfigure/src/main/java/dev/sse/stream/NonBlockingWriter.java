@@ -404,14 +404,8 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 		if (this.released) {
 			return;
 		}
-		try {
-			asyncContext.complete();
-		}
-		catch (RuntimeException ex) {
-			// The container is completing it already (the client left meanwhile), or has
-			// just recycled it (Tomcat then throws IllegalStateException or, in a narrow
-			// window of its own, NullPointerException).
-			log.debug("Completing an SSE response failed: {}", ex.toString());
+		if (!completeQuietly(asyncContext)) {
+			log.debug("Completing an SSE response failed: the container is finishing it already");
 		}
 	}
 

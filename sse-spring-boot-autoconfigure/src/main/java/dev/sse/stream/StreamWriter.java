@@ -94,6 +94,24 @@ abstract sealed class StreamWriter permits NonBlockingWriter, BlockingWriter {
 	abstract boolean retryComplete();
 
 	/**
+	 * Completes the request, accepting that the container may be finishing it already
+	 * (the client left meanwhile) or have just recycled it: Tomcat then throws
+	 * {@code IllegalStateException} or, in a narrow window of its own,
+	 * {@code NullPointerException}.
+	 * @param asyncContext the request's async context
+	 * @return whether the completion went through
+	 */
+	static boolean completeQuietly(AsyncContext asyncContext) {
+		try {
+			asyncContext.complete();
+			return true;
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/**
 	 * Whether the container has recycled the request behind an async context (Tomcat then
 	 * refuses any use of it).
 	 * @param asyncContext the context
