@@ -2,9 +2,7 @@ package dev.sse.autoconfigure;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 import dev.sse.SseService;
 import dev.sse.stream.DataConverter;
@@ -139,15 +137,7 @@ public final class SseAutoConfiguration {
 			// A platform thread is costly to start, and it starts on the request thread
 			// before the stream's first bytes: threads are kept a minute and reused. Past
 			// the bound, refuse at once (503) rather than queue behind long streams.
-			ThreadPoolTaskExecutor pool = new ThreadPoolTaskExecutor();
-			pool.setThreadNamePrefix("sse-");
-			pool.setCorePoolSize(0);
-			pool.setMaxPoolSize((limit != null) ? limit : Integer.MAX_VALUE);
-			pool.setQueueCapacity(0);
-			pool.setKeepAliveSeconds(60);
-			pool.setTaskDecorator(decorator);
-			pool.setRejectedExecutionHandler(SseAutoConfiguration::handOverOrRefuse);
-			return pool;
+			return new PlatformCallbackExecutor((limit != null) ? limit : Integer.MAX_VALUE, decorator);
 		}
 		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("sse-");
 		executor.setVirtualThreads(true);
@@ -157,24 +147,6 @@ public final class SseAutoConfiguration {
 		}
 		executor.setTaskDecorator(decorator);
 		return executor;
-	}
-
-	/**
-	 * The pool is full: a thread whose callback just returned still counts until it is
-	 * back waiting for work, so give it a moment to take the task before refusing (which
-	 * becomes a 503).
-	 */
-	private static void handOverOrRefuse(Runnable task, ThreadPoolExecutor pool) {
-		try {
-			if (!pool.isShutdown() && pool.getQueue().offer(task, 100, TimeUnit.MILLISECONDS)) {
-				return;
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		throw new RejectedExecutionException("All " + pool.getMaximumPoolSize()
-				+ " threads for async callbacks are busy (sse.executor.max-concurrency)");
 	}
 
 	/**

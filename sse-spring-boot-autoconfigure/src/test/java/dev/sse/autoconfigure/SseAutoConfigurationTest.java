@@ -20,7 +20,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.core.task.TaskExecutor;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -40,11 +39,8 @@ class SseAutoConfigurationTest {
 			assertThat(context).hasBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME);
 			// Platform threads (no spring.threads.virtual.enabled): a pool that reuses
 			// them, bounded by sse.executor.max-concurrency, refusing past it.
-			assertThat(context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME))
-				.isInstanceOfSatisfying(ThreadPoolTaskExecutor.class, (pool) -> {
-					assertThat(pool.getMaxPoolSize()).isEqualTo(200);
-					assertThat(pool.getQueueCapacity()).isZero();
-				});
+			assertThat(context.getBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME)).isInstanceOfSatisfying(
+					PlatformCallbackExecutor.class, (pool) -> assertThat(pool.maxThreads()).isEqualTo(200));
 			assertThat(context).hasSingleBean(WebMvcConfigurer.class);
 		});
 	}
