@@ -8,9 +8,9 @@ const channel = createChannel();
 const idle = new Set();
 const options = { serializer: String, keepAlive: null };
 
-function payload(i) {
+function payload(i, size) {
   const head = `${Date.now()}:${i}:`;
-  return head + 'x'.repeat(Math.max(0, 64 - head.length));
+  return head + 'x'.repeat(Math.max(0, size - head.length));
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,7 +31,7 @@ const server = http.createServer(async (req, res) => {
         for (let i = 0; i < n; i++) {
           const due = start + i * interval;
           if (due > Date.now()) await sleep(due - Date.now());
-          channel.broadcast(payload(i));
+          channel.broadcast(payload(i, q('size', 64)));
         }
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ publishMillis: Date.now() - start }));
@@ -76,7 +76,10 @@ const server = http.createServer(async (req, res) => {
       }
       case '/bench/heap': {
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ used: process.memoryUsage().rss }));
+        // Started with --expose-gc by bench/peers.sh: collect first, like the JVM peers.
+        if (globalThis.gc) globalThis.gc();
+        const memory = process.memoryUsage();
+        res.end(JSON.stringify({ used: memory.heapUsed, rss: memory.rss }));
         return;
       }
       default:

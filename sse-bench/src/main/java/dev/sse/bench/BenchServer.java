@@ -8,13 +8,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import dev.sse.SseOptions;
 import dev.sse.SseService;
 import dev.sse.stream.DefaultSseService;
+import dev.sse.stream.SseStreamInfo;
+import dev.sse.stream.StreamListener;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -41,9 +45,12 @@ public class BenchServer {
 
 	private final Set<SseEmitter> plainOpen = ConcurrentHashMap.newKeySet();
 
-	public BenchServer(SseService sse, DefaultSseService service) {
+	private final EventCounter eventsSent;
+
+	public BenchServer(SseService sse, DefaultSseService service, EventCounter eventsSent) {
 		this.sse = sse;
 		this.service = service;
+		this.eventsSent = eventsSent;
 	}
 
 	public static void main(String[] args) {
@@ -115,12 +122,12 @@ public class BenchServer {
 	 * write.
 	 */
 	@PostMapping("/plain/broadcast")
-	Map<String, Object> plainBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis)
-			throws InterruptedException {
+	Map<String, Object> plainBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis,
+			@RequestParam(defaultValue = "64") int size) throws InterruptedException {
 		long start = System.nanoTime();
 		for (int i = 0; i < n; i++) {
 			pace(start, i, intervalMillis);
-			String data = payload(i);
+			String data = payload(i, size);
 			for (SseEmitter emitter : this.plainSubscribers) {
 				try {
 					emitter.send(SseEmitter.event().data(data));
@@ -141,13 +148,53 @@ public class BenchServer {
 
 	@PostMapping("/starter/broadcast")
 	Map<String, Object> starterBroadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis,
-			@RequestParam(defaultValue = "bench") String topic) throws InterruptedException {
+			@RequestParam(defaultValue = "bench") String topic, @RequestParam(defaultValue = "64") int size)
+			throws InterruptedException {
 		long start = System.nanoTime();
+		int subscribers = this.service.openStreams();
+		long[] written = new long[(intervalMillis > 0) ? n : 0];
 		for (int i = 0; i < n; i++) {
 			pace(start, i, intervalMillis);
-			this.sse.publish(topic, payload(i));
+			long sentBefore = this.eventsSent.sum();
+			long published = System.nanoTime();
+			this.sse.publish(topic, payload(i, size));
+			if (written.length > 0) {
+				// Paced: how long until the server has written this event to every
+				// subscriber's socket (the rest of the latency is the client's read).
+				while (this.eventsSent.sum() - sentBefore < subscribers
+						&& System.nanoTime() - published < TimeUnit.MILLISECONDS.toNanos(intervalMillis)) {
+					TimeUnit.MICROSECONDS.sleep(200);
+				}
+				written[i] = (System.nanoTime() - published) / 1_000_000;
+			}
 		}
-		return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000);
+		java.util.Arrays.sort(written);
+		return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000, "writtenP50Millis",
+				(written.length > 0) ? written[written.length / 2] : -1, "writtenMaxMillis",
+				(written.length > 0) ? written[written.length - 1] : -1);
+	}
+
+	/** Counts the events the starter writes to its streams' sockets. */
+	static final class EventCounter implements StreamListener {
+
+		private final LongAdder sent = new LongAdder();
+
+		@Override
+		public void sent(SseStreamInfo stream, boolean event, long bytes) {
+			if (event) {
+				this.sent.increment();
+			}
+		}
+
+		long sum() {
+			return this.sent.sum();
+		}
+
+	}
+
+	@Bean
+	static EventCounter eventCounter() {
+		return new EventCounter();
 	}
 
 	/**
@@ -163,12 +210,12 @@ public class BenchServer {
 	}
 
 	/**
-	 * 64 bytes: the wall-clock time of publication (for latency), a sequence number,
-	 * padding.
+	 * {@code size} bytes (64 in most scenarios): the wall-clock time of publication (for
+	 * latency), a sequence number, padding.
 	 */
-	private static String payload(int i) {
+	private static String payload(int i, int size) {
 		String head = System.currentTimeMillis() + ":" + i + ":";
-		return head + "x".repeat(Math.max(0, 64 - head.length()));
+		return head + "x".repeat(Math.max(0, size - head.length()));
 	}
 
 	// ---- delayed: the first event comes after ms milliseconds (time to first byte) ----

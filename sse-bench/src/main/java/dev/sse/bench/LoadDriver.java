@@ -66,7 +66,7 @@ public final class LoadDriver {
 			for (int[] target : new int[][] { { port, 0 }, { port, 1 }, { webflux, 1 }, { node, 1 } }) {
 				driver.at(target[0], () -> driver.tokens((target[1] == 0) ? "plain" : "starter", 50, 2000));
 			}
-			record Scenario(String title, Scenario.Run run) {
+			record Scenario(String title, String plainMode, Scenario.Run run) {
 				interface Run {
 
 					String at(String mode) throws Exception;
@@ -74,20 +74,27 @@ public final class LoadDriver {
 				}
 			}
 			List<Scenario> scenarios = List.of(
-					new Scenario("fan-out burst, 10,000 subscribers x 200 events of 64 B",
+					new Scenario("fan-out burst, 10,000 subscribers x 200 events of 64 B", "plain",
 							(mode) -> driver.broadcast(mode, 10_000, 200, 0)),
-					new Scenario("fan-out steady, 1 event/s to 10,000 subscribers for 10 s",
+					new Scenario("fan-out steady, 1 event/s to 10,000 subscribers for 10 s", "plain",
 							(mode) -> driver.broadcast(mode, 10_000, 10, 1000)),
-					new Scenario("fan-out steady, 5 events/s to 10,000 subscribers for 5 s",
+					new Scenario("fan-out steady, 5 events/s to 10,000 subscribers for 5 s", "plain",
 							(mode) -> driver.broadcast(mode, 10_000, 25, 200)),
-					new Scenario("fan-out steady, 20 events/s to 1,000 subscribers for 10 s",
+					new Scenario("fan-out steady, 20 events/s to 1,000 subscribers for 10 s", "plain",
 							(mode) -> driver.broadcast(mode, 1_000, 200, 50)),
-					new Scenario("token streaming, 200 streams x 5,000 events of ~8 B",
+					new Scenario(
+							"a stuck client among 50 (never reads, 4 KiB receive buffer), 20 events/s of 32 KiB for 10 s",
+							"plain", (mode) -> driver.stuckAmong(mode, 50, 200, 32 * 1024, 50)),
+					new Scenario("token streaming, 200 streams x 5,000 events of ~8 B", "plain",
 							(mode) -> driver.tokens(mode, 200, 5000)),
-					new Scenario("time to response headers, first event after 500 ms (median / max of 50)",
-							(mode) -> driver.ttfb(mode, 50, 500)));
+					new Scenario(
+							"time to response headers, one stream at a time (2,000 in a row; plain sends a comment at once)",
+							"plain+comment", (mode) -> driver.ttfbOneAtATime(mode, 2000)),
+					new Scenario(
+							"time to response headers, 50 streams at once (median / max; plain sends a comment at once)",
+							"plain+comment", (mode) -> driver.ttfb(mode, 50, 500)));
 			for (Scenario scenario : scenarios) {
-				String plain = driver.at(port, () -> scenario.run().at("plain"));
+				String plain = driver.at(port, () -> scenario.run().at(scenario.plainMode()));
 				String flux = driver.at(webflux, () -> scenario.run().at("starter"));
 				String better = driver.at(node, () -> scenario.run().at("starter"));
 				String starter = driver.at(port, () -> scenario.run().at("starter"));
@@ -97,6 +104,13 @@ public final class LoadDriver {
 				md.append(line);
 			}
 			Files.writeString(out, md.toString());
+			return;
+		}
+		if (args.length > 4 && args[2].equals("hold")) {
+			// Idle streams held at once in a fresh server: heap and RSS per stream.
+			String result = driver.holdAndMeasure(args[3], Integer.parseInt(args[4]), false);
+			System.out.println(result);
+			Files.writeString(out, result);
 			return;
 		}
 		if (args.length > 3 && args[2].equals("cross")) {
@@ -148,15 +162,27 @@ public final class LoadDriver {
 						}
 						yield rounds.toString();
 					}
+					case "ttfbseq" ->
+						driver.ttfbOneAtATime("plain+comment", 2000) + " | " + driver.ttfbOneAtATime("starter", 2000);
+					// One side only, e.g. under a profiler.
+					case "ttfbseq-plain" -> driver.ttfbOneAtATime("plain+comment", 5000);
+					case "ttfbseq-starter" -> driver.ttfbOneAtATime("starter", 5000);
 					case "tokens" -> driver.tokens("plain", 200, 5000) + " | " + driver.tokens("starter", 200, 5000);
 					case "burst1k" ->
 						driver.broadcast("plain", 1_000, 200, 0) + " | " + driver.broadcast("starter", 1_000, 200, 0);
 					case "paced1k" ->
 						driver.broadcast("plain", 1_000, 200, 50) + " | " + driver.broadcast("starter", 1_000, 200, 50);
 					case "burst10k" -> driver.broadcast("starter", 10_000, 200, 0);
+					case "stuck" -> driver.stuckAmong("plain", 50, 200, 32 * 1024, 50) + " | "
+							+ driver.stuckAmong("starter", 50, 200, 32 * 1024, 50);
+					case "steady10k" -> driver.broadcast("starter", 10_000, 10, 1000);
+					case "steady10k5" -> driver.broadcast("starter", 10_000, 25, 200);
 					// Each in a fresh server: Tomcat keeps closed connections' buffers.
 					case "sleepers10k" -> driver.holdAndMeasure("/starter/sleepy", 10_000, true);
 					case "idle10k" -> driver.holdAndMeasure("/starter/subscribe", 10_000, false);
+					// As many as one process's 20,000 file descriptors allow here.
+					case "idle19k" -> driver.holdAndMeasure("/starter/subscribe", 19_000, false);
+					case "idle19k-plain" -> driver.holdAndMeasure("/plain/idle", 19_000, false);
 					case "paced10k" -> driver.broadcast("starter", 10_000, 200, 50);
 					default -> throw new IllegalArgumentException(name);
 				};
@@ -244,6 +270,55 @@ public final class LoadDriver {
 		return millis[millis.length / 2] + " ms / " + millis[millis.length - 1] + " ms";
 	}
 
+	/**
+	 * Streams opened one after another, each closed once its headers are read: the time
+	 * from the request's last byte to the end of the response headers, without
+	 * contention.
+	 */
+	private String ttfbOneAtATime(String mode, int count) throws Exception {
+		String path = "/" + mode.replace("+comment", "") + "/delayed?ms=500"
+				+ (mode.endsWith("+comment") ? "&comment=true" : "");
+		byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+			.getBytes(StandardCharsets.US_ASCII);
+		long[] micros = new long[count];
+		ByteBuffer in = ByteBuffer.allocate(8192);
+		for (int i = 0; i < count; i++) {
+			try (SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", this.port))) {
+				ByteBuffer out = ByteBuffer.wrap(request);
+				while (out.hasRemaining()) {
+					channel.write(out);
+				}
+				long started = System.nanoTime();
+				in.clear();
+				while (!headersEnded(in)) {
+					if (channel.read(in) < 0) {
+						throw new IOException("Closed before the headers");
+					}
+				}
+				micros[i] = (System.nanoTime() - started) / 1_000;
+			}
+			if (i == 9 && Arrays.stream(micros, 0, 10).sorted().toArray()[5] > 100_000) {
+				// Headers only with the first event (500 ms later): ten tell as much as
+				// 2,000.
+				long[] first = Arrays.stream(micros, 0, 10).sorted().toArray();
+				return String.format(Locale.ROOT, "p50 %.0f ms, max %.0f ms (10 one at a time)", first[5] / 1000.0,
+						first[9] / 1000.0);
+			}
+		}
+		Arrays.sort(micros);
+		return String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d one at a time)",
+				micros[count / 2] / 1000.0, micros[(int) (count * 0.99)] / 1000.0, micros[count - 1] / 1000.0, count);
+	}
+
+	private static boolean headersEnded(ByteBuffer in) {
+		for (int i = 3; i < in.position(); i++) {
+			if (in.get(i - 3) == '\r' && in.get(i - 2) == '\n' && in.get(i - 1) == '\r' && in.get(i) == '\n') {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	private String tokens(String mode, int count, int n) throws Exception {
 		List<Conn> conns = new ArrayList<>();
 		long start = System.nanoTime();
@@ -304,6 +379,9 @@ public final class LoadDriver {
 
 	private String broadcast(String mode, int count, int n, long intervalMillis) throws Exception {
 		post("/bench/release");
+		// The previous scenario's clients must be gone (noticed by the server) before
+		// this one counts its own as subscribed.
+		awaitGone(mode.equals("plain") ? "plainSubscribers" : "starterOpen");
 		List<Conn> conns = new ArrayList<>();
 		try (Selector selector = Selector.open()) {
 			for (int i = 0; i < count; i++) {
@@ -324,7 +402,12 @@ public final class LoadDriver {
 				.build(), HttpResponse.BodyHandlers.ofString());
 			pump(selector, conns, Duration.ofSeconds(300), (c) -> c.dataLines >= n || c.ended);
 			long end = conns.stream().mapToLong((c) -> c.lastDataAt).max().orElse(start);
-			String publish = number(response.get().body(), "publishMillis");
+			String body = response.get().body();
+			String publish = number(body, "publishMillis");
+			if (body.contains("writtenMaxMillis") && !number(body, "writtenMaxMillis").equals("?")) {
+				publish += " (server wrote each event to all in p50 " + number(body, "writtenP50Millis") + ", max "
+						+ number(body, "writtenMaxMillis") + " ms)";
+			}
 			long delivered = conns.stream().mapToLong((c) -> c.dataLines).sum();
 			long[] all = conns.stream()
 				.flatMapToLong((c) -> java.util.Arrays.stream(c.latencies, 0, (int) Math.min(c.dataLines, n)))
@@ -339,6 +422,58 @@ public final class LoadDriver {
 					"%,.0f events/s; latency p50 %d ms, p99 %d ms; loader busy %s ms; " + "%,d/%,d delivered",
 					delivered / seconds, all[all.length / 2], all[(int) (all.length * 0.99)], publish, delivered,
 					(long) count * n);
+		}
+	}
+
+	/**
+	 * One client that never reads (a 4 KiB receive buffer) among {@code count}
+	 * subscribers of a broadcast of large events: what the others receive, and when.
+	 */
+	private String stuckAmong(String mode, int count, int n, int size, long intervalMillis) throws Exception {
+		post("/bench/release");
+		awaitGone(mode.equals("plain") ? "plainSubscribers" : "starterOpen");
+		List<Conn> conns = new ArrayList<>();
+		try (Selector selector = Selector.open(); SocketChannel stuck = SocketChannel.open()) {
+			stuck.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4096);
+			stuck.connect(new InetSocketAddress("127.0.0.1", this.port));
+			stuck.write(ByteBuffer
+				.wrap(("GET /" + mode + "/subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+					.getBytes(StandardCharsets.US_ASCII)));
+			for (int i = 1; i < count; i++) {
+				Conn conn = open(selector, "/" + mode + "/subscribe");
+				conn.latencies = new long[n];
+				conns.add(conn);
+			}
+			awaitState(selector, conns, (mode.equals("plain") ? "plainSubscribers" : "starterOpen"), count);
+			var response = this.http.sendAsync(HttpRequest
+				.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/" + mode + "/broadcast?n=" + n
+						+ "&intervalMillis=" + intervalMillis + "&size=" + size))
+				.POST(HttpRequest.BodyPublishers.noBody())
+				.build(), HttpResponse.BodyHandlers.ofString());
+			try {
+				// The broadcast takes n * interval; give the others 10 s more to read it.
+				pump(selector, conns, Duration.ofMillis(n * intervalMillis + 10_000),
+						(c) -> c.dataLines >= n || c.ended);
+			}
+			catch (IOException timeout) {
+				// Reported below as what was delivered.
+			}
+			long delivered = conns.stream().mapToLong((c) -> Math.min(c.dataLines, n)).sum();
+			long[] all = conns.stream()
+				.flatMapToLong((c) -> Arrays.stream(c.latencies, 0, (int) Math.min(c.dataLines, n)))
+				.sorted()
+				.toArray();
+			for (Conn c : conns) {
+				c.channel.close();
+			}
+			stuck.close();
+			response.get(60, TimeUnit.SECONDS);
+			post("/bench/release");
+			if (all.length == 0) {
+				return String.format(Locale.ROOT, "0/%,d delivered to the other %d", (long) (count - 1) * n, count - 1);
+			}
+			return String.format(Locale.ROOT, "others: p50 %d ms, p99 %d ms, %,d/%,d delivered", all[all.length / 2],
+					all[(int) (all.length * 0.99)], delivered, (long) (count - 1) * n);
 		}
 	}
 
@@ -450,7 +585,8 @@ public final class LoadDriver {
 			for (int i = 0; i < count; i++) {
 				conns.add(open(selector, path));
 			}
-			awaitOpen(selector, conns, "starter", count);
+			String mode = path.startsWith("/plain") ? "plain" : "starter";
+			awaitOpen(selector, conns, mode, count);
 			// A few ticks each, read as they come.
 			long until = System.nanoTime() + 3_000_000_000L;
 			pump(selector, conns, Duration.ofSeconds(5), (c) -> System.nanoTime() > until);
@@ -462,16 +598,30 @@ public final class LoadDriver {
 			}
 			long heap = (Long.parseLong(number(during, "used")) - Long.parseLong(number(before, "used"))) / count;
 			long rss = (Long.parseLong(number(during, "rss")) - Long.parseLong(number(before, "rss"))) / count;
-			String result = String.format(Locale.ROOT, "%,d B heap and %,d B RSS per stream, %s", heap, rss,
-					threads(state));
+			String threads = number(state, "threads");
+			String result = String.format(Locale.ROOT, "%,d B heap and %,d B RSS per stream", heap, rss)
+					+ (threads.equals("?") ? "" : ", server threads: " + threads);
 			return ticking ? result + String.format(Locale.ROOT, ", %,d ticks read", lines) : result;
 		}
 		finally {
 			// Let the server notice every client gone before the next measurement.
-			long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-			while (Integer.parseInt(number(get("/bench/state"), "starterOpen")) > 0 && System.nanoTime() < deadline) {
-				TimeUnit.MILLISECONDS.sleep(200);
+			if (path.startsWith("/plain")) {
+				post("/bench/release");
 			}
+			else {
+				awaitGone("starterOpen");
+			}
+		}
+	}
+
+	/** Waits (up to a minute) until the server holds no stream of the kind. */
+	private void awaitGone(String field) throws Exception {
+		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+		while (Integer.parseInt(number(get("/bench/state"), field)) > 0) {
+			if (System.nanoTime() > deadline) {
+				throw new IOException(field + " did not drop to 0 within 60 s");
+			}
+			TimeUnit.MILLISECONDS.sleep(200);
 		}
 	}
 

@@ -50,7 +50,8 @@ public class WebFluxPeer {
 	}
 
 	@PostMapping("/starter/broadcast")
-	Mono<Map<String, Object>> broadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis) {
+	Mono<Map<String, Object>> broadcast(@RequestParam int n, @RequestParam(defaultValue = "0") long intervalMillis,
+			@RequestParam(defaultValue = "64") int size) {
 		return Mono.fromCallable(() -> {
 			long start = System.nanoTime();
 			for (int i = 0; i < n; i++) {
@@ -59,15 +60,15 @@ public class WebFluxPeer {
 				if (wait > 0) {
 					TimeUnit.NANOSECONDS.sleep(wait);
 				}
-				this.broadcast.emitNext(payload(i), Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+				this.broadcast.emitNext(payload(i, size), Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
 			}
 			return Map.<String, Object>of("publishMillis", (System.nanoTime() - start) / 1_000_000);
 		}).subscribeOn(Schedulers.boundedElastic());
 	}
 
-	private static String payload(int i) {
+	private static String payload(int i, int size) {
 		String head = System.currentTimeMillis() + ":" + i + ":";
-		return head + "x".repeat(Math.max(0, 64 - head.length()));
+		return head + "x".repeat(Math.max(0, size - head.length()));
 	}
 
 	@GetMapping(path = "/starter/tokens", produces = "text/event-stream")
@@ -104,7 +105,21 @@ public class WebFluxPeer {
 			System.gc();
 			TimeUnit.MILLISECONDS.sleep(200);
 		}
-		return Map.of("used", java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+		return Map.of("used", java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
+				"rss", residentBytes());
+	}
+
+	/** The process's resident set (Linux {@code /proc/self/statm}, in pages of 4 KiB). */
+	private static long residentBytes() {
+		try {
+			String[] statm = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/statm"))
+				.trim()
+				.split(" ");
+			return Long.parseLong(statm[1]) * 4096;
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			return 0;
+		}
 	}
 
 }
