@@ -29,6 +29,7 @@ for port in "$S" "$W" "$N"; do
     if curl -s -o /dev/null "http://127.0.0.1:$port/bench/state"; then break; fi
     sleep 0.5
   done
+  curl -s -o /dev/null "http://127.0.0.1:$port/bench/state" || { echo "a server on port $port did not start (logs in $WORK)"; cat "$WORK"/*.log; exit 1; }
 done
 OUT=bench/results-peers.md
 FLAGS="-Xms2g -Xmx2g (each JVM); BenchServer: --server.tomcat.max-connections=15000 --server.tomcat.accept-count=2000 --sse.executor.max-concurrency=10000 --sse.keep-alive-interval=0"
@@ -54,6 +55,7 @@ hold() { # <name> <path> <command...>: start, measure, stop
     if curl -s -o /dev/null "http://127.0.0.1:$PORT/bench/state"; then break; fi
     sleep 0.5
   done
+  curl -s -o /dev/null "http://127.0.0.1:$PORT/bench/state" || { echo "$name did not start"; cat "$WORK/$name-idle.log"; exit 1; }
   "$JAVA" -cp sse-bench/target/classes dev.sse.bench.LoadDriver "$PORT" "$WORK/$name-idle.md" hold "$path" 5000 >/dev/null \
     || echo "failed" >"$WORK/$name-idle.md"
   kill "$pid" 2>/dev/null || true
@@ -68,6 +70,9 @@ PORT=$(free_port); hold node /starter/subscribe node --expose-gc bench/peers/bet
 PORT=$(free_port); hold starter /starter/subscribe "${BENCH[@]}" --server.port="$PORT"
 PORT=$(free_port); hold lean /starter/subscribe "${BENCH[@]}" --server.port="$PORT" --sse.tomcat.lean-connections=true
 echo "| idle streams, 5,000 held, each peer in a fresh server (after full GCs; better-sse: RSS is the figure) | $(cat "$WORK/plain-idle.md") | $(cat "$WORK/webflux-idle.md") | $(cat "$WORK/node-idle.md") | $(cat "$WORK/starter-idle.md"); with \`sse.tomcat.lean-connections=true\`: $(cat "$WORK/lean-idle.md") |" >>"$WORK/table.md"
+if grep -q 'failed' "$WORK/table.md"; then
+  cat "$WORK/table.md"; echo "a scenario failed: BENCHMARKS.md and $OUT left as they were"; exit 1
+fi
 cat "$WORK/head.md" "$WORK/table.md" >"$OUT"
 # The same block replaces the generated section of BENCHMARKS.md (between its markers).
 python3 - "$OUT" BENCHMARKS.md <<'PY'

@@ -153,41 +153,65 @@ public class BenchServer {
 		long start = System.nanoTime();
 		int subscribers = this.service.openStreams();
 		long[] written = new long[(intervalMillis > 0) ? n : 0];
+		int late = 0;
+		this.eventsSent.track(written.length > 0);
 		for (int i = 0; i < n; i++) {
 			pace(start, i, intervalMillis);
-			long sentBefore = this.eventsSent.sum();
 			long published = System.nanoTime();
-			this.sse.publish(topic, payload(i, size));
+			String id = this.sse.publish(topic, payload(i, size));
 			if (written.length > 0) {
-				// Paced: how long until the server has written this event to every
-				// subscriber's socket (the rest of the latency is the client's read).
-				while (this.eventsSent.sum() - sentBefore < subscribers
+				// Paced: how long until the server has written this event (by its id) to
+				// every subscriber's socket; the rest of the latency is the client's
+				// read.
+				// Waits until the next event is due at most.
+				while (this.eventsSent.count(id) < subscribers
 						&& System.nanoTime() - published < TimeUnit.MILLISECONDS.toNanos(intervalMillis)) {
 					TimeUnit.MICROSECONDS.sleep(200);
 				}
 				written[i] = (System.nanoTime() - published) / 1_000_000;
+				if (this.eventsSent.count(id) < subscribers) {
+					late++;
+				}
+				this.eventsSent.forget(id);
 			}
 		}
+		this.eventsSent.track(false);
 		java.util.Arrays.sort(written);
 		return Map.of("publishMillis", (System.nanoTime() - start) / 1_000_000, "writtenP50Millis",
-				(written.length > 0) ? written[written.length / 2] : -1, "writtenMaxMillis",
-				(written.length > 0) ? written[written.length - 1] : -1);
+				(written.length > 0) ? written[written.length / 2] : -1, "writtenLate", late);
 	}
 
-	/** Counts the events the starter writes to its streams' sockets. */
+	/**
+	 * Counts, per event id, the subscribers the starter has written each event to (a
+	 * topic stream's last sent id is the event just written when it is told).
+	 */
 	static final class EventCounter implements StreamListener {
 
-		private final LongAdder sent = new LongAdder();
+		private final Map<String, LongAdder> sent = new ConcurrentHashMap<>();
+
+		/** Only during a paced broadcast. */
+		private volatile boolean tracking;
+
+		void track(boolean on) {
+			this.tracking = on;
+			this.sent.clear();
+		}
 
 		@Override
 		public void sent(SseStreamInfo stream, boolean event, long bytes) {
-			if (event) {
-				this.sent.increment();
+			String id = stream.lastSentEventId();
+			if (event && id != null && this.tracking) {
+				this.sent.computeIfAbsent(id, (key) -> new LongAdder()).increment();
 			}
 		}
 
-		long sum() {
-			return this.sent.sum();
+		long count(String id) {
+			LongAdder adder = this.sent.get(id);
+			return (adder != null) ? adder.sum() : 0;
+		}
+
+		void forget(String id) {
+			this.sent.remove(id);
 		}
 
 	}

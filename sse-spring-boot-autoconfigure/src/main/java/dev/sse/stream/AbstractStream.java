@@ -1,6 +1,7 @@
 package dev.sse.stream;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -253,9 +254,15 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 			synchronized (this.emitter.earlyLock()) {
 				first.addAll(this.emitter.takeEarly());
 			}
+			boolean buffers = StreamWriter.writesBuffers(out);
 			for (EncodedEvent bytes : first) {
 				for (byte[] piece : bytes.pieces()) {
-					out.write(piece);
+					if (buffers) {
+						out.write(ByteBuffer.wrap(piece));
+					}
+					else {
+						out.write(piece);
+					}
 				}
 			}
 			out.flush();

@@ -1,6 +1,8 @@
 package dev.sse.stream;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -84,6 +86,12 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 
 	private @Nullable ServletOutputStream out;
 
+	/**
+	 * Jetty: events go out as {@code ByteBuffer}s, written through at once (no
+	 * aggregation buffer held by the response), small ones gathered into one write.
+	 */
+	private boolean buffers;
+
 	private @Nullable EncodedEvent current;
 
 	private int piece;
@@ -108,6 +116,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 			this.context = request.getAsyncContext();
 			ServletOutputStream stream = response.getOutputStream();
 			this.out = stream;
+			this.buffers = writesBuffers(stream);
 			this.stalledSinceNanos = System.nanoTime();
 			try {
 				// The container calls onWritePossible as soon as the socket takes data:
@@ -278,6 +287,10 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 						continue;
 					}
 					if (this.completing) {
+						if (this.buffers && !ready(stream)) {
+							// A write still under way (Jetty): complete when it is done.
+							return;
+						}
 						completeNow();
 					}
 					return;
@@ -290,13 +303,72 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 				if (!ready(stream)) {
 					return;
 				}
-				stream.write(pieces.get(this.piece++));
-				this.unflushed = true;
+				byte[] bytes = pieces.get(this.piece++);
+				if (!this.buffers) {
+					stream.write(bytes);
+					this.unflushed = true;
+				}
+				else if (this.piece < pieces.size() || !writeGathered(stream, event, bytes)) {
+					// Written through: nothing left to flush.
+					stream.write(ByteBuffer.wrap(bytes));
+				}
+				else {
+					// The event and those gathered with it are written.
+					break;
+				}
 			}
-			this.current = null;
-			this.queuedBytes.addAndGet(-event.length());
-			this.owner.written(event);
+			if (this.current != null) {
+				this.current = null;
+				this.queuedBytes.addAndGet(-event.length());
+				this.owner.written(event);
+			}
 		}
+	}
+
+	/** The most bytes gathered into one write (Jetty). */
+	private static final int GATHER = 16 * 1024;
+
+	/**
+	 * Under the lock, Jetty: the last piece of an event and the whole events queued after
+	 * it, as long as they fit {@link #GATHER} together, in one write (a
+	 * {@code ByteBuffer} write is one write to the connection; arrays would have been
+	 * aggregated by the container).
+	 * @return {@code false} when nothing follows that fits (nothing written)
+	 */
+	private boolean writeGathered(ServletOutputStream stream, EncodedEvent event, byte[] last) throws IOException {
+		long total = last.length;
+		List<EncodedEvent> batch = null;
+		for (EncodedEvent next = this.queue.peek(); next != null
+				&& total + next.length() <= GATHER; next = this.queue.peek()) {
+			// Only this drain takes from the queue (under the lock).
+			this.queue.poll();
+			if (batch == null) {
+				batch = new ArrayList<>();
+			}
+			batch.add(next);
+			total += next.length();
+		}
+		if (batch == null) {
+			return false;
+		}
+		byte[] gathered = new byte[(int) total];
+		System.arraycopy(last, 0, gathered, 0, last.length);
+		int at = last.length;
+		for (EncodedEvent next : batch) {
+			for (byte[] piece : next.pieces()) {
+				System.arraycopy(piece, 0, gathered, at, piece.length);
+				at += piece.length;
+			}
+		}
+		stream.write(ByteBuffer.wrap(gathered));
+		this.current = null;
+		this.queuedBytes.addAndGet(-event.length());
+		this.owner.written(event);
+		for (EncodedEvent next : batch) {
+			this.queuedBytes.addAndGet(-next.length());
+			this.owner.written(next);
+		}
+		return true;
 	}
 
 	/**

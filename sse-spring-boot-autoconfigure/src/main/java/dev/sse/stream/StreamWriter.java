@@ -32,6 +32,20 @@ abstract sealed class StreamWriter permits NonBlockingWriter, BlockingWriter {
 	}
 
 	/**
+	 * Whether to hand the container {@link java.nio.ByteBuffer}s rather than arrays.
+	 * Jetty copies arrays into an aggregation buffer it takes from its pool at a
+	 * response's first write and holds until the response ends (off the heap, for every
+	 * open stream), and writes a {@code ByteBuffer} straight to the connection instead.
+	 * Tomcat copies both into its own response buffer alike, so arrays stay the way
+	 * there.
+	 * @param out the response's output stream
+	 * @return {@code true} on Jetty
+	 */
+	static boolean writesBuffers(jakarta.servlet.ServletOutputStream out) {
+		return out.getClass().getName().startsWith("org.eclipse.jetty.");
+	}
+
+	/**
 	 * The stream opened: the writer takes over the response. Runs on the request thread.
 	 * @param request the request, in async mode
 	 * @param response the response, committed with the headers and first bytes
