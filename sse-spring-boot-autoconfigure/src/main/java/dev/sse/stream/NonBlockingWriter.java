@@ -274,23 +274,24 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 				event = this.queue.poll();
 				if (event == null) {
 					if (this.unflushed) {
+						// Jetty, buffers: written through already, but a write the socket
+						// could not take whole is still under way: the container finishes
+						// it, then calls back (and the stall clock runs meanwhile).
 						if (!ready(stream)) {
 							return;
 						}
-						stream.flush();
 						this.unflushed = false;
-						// A flush the socket could not take whole: the container finishes
-						// it, then calls back.
-						if (!ready(stream)) {
-							return;
+						if (!this.buffers) {
+							stream.flush();
+							// A flush the socket could not take whole: the container
+							// finishes it, then calls back.
+							if (!ready(stream)) {
+								return;
+							}
 						}
 						continue;
 					}
 					if (this.completing) {
-						if (this.buffers && !ready(stream)) {
-							// A write still under way (Jetty): complete when it is done.
-							return;
-						}
 						completeNow();
 					}
 					return;
@@ -309,8 +310,10 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 					this.unflushed = true;
 				}
 				else if (this.piece < pieces.size() || !writeGathered(stream, event, bytes)) {
-					// Written through: nothing left to flush.
+					// Written through; whether it went whole is asked once the queue is
+					// empty.
 					stream.write(ByteBuffer.wrap(bytes));
+					this.unflushed = true;
 				}
 				else {
 					// The event and those gathered with it are written.
@@ -361,6 +364,7 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 			}
 		}
 		stream.write(ByteBuffer.wrap(gathered));
+		this.unflushed = true;
 		this.current = null;
 		this.queuedBytes.addAndGet(-event.length());
 		this.owner.written(event);

@@ -37,12 +37,16 @@ abstract sealed class StreamWriter permits NonBlockingWriter, BlockingWriter {
 	 * response's first write and holds until the response ends (off the heap, for every
 	 * open stream), and writes a {@code ByteBuffer} straight to the connection instead.
 	 * Tomcat copies both into its own response buffer alike, so arrays stay the way
-	 * there.
+	 * there. Only Jetty's own stream: a wrapper (a filter's, Spring Security's) may turn
+	 * a {@code ByteBuffer} into an array write that Jetty then aggregates and nothing
+	 * flushes.
 	 * @param out the response's output stream
-	 * @return {@code true} on Jetty
+	 * @return {@code true} for Jetty's own output stream
 	 */
 	static boolean writesBuffers(jakarta.servlet.ServletOutputStream out) {
-		return out.getClass().getName().startsWith("org.eclipse.jetty.");
+		String type = out.getClass().getName();
+		return type.equals("org.eclipse.jetty.ee11.servlet.HttpOutput")
+				|| type.equals("org.eclipse.jetty.ee10.servlet.HttpOutput");
 	}
 
 	/**
