@@ -1,7 +1,6 @@
 package dev.sse.stream;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -257,12 +256,7 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 			boolean buffers = StreamWriter.writesBuffers(out);
 			for (EncodedEvent bytes : first) {
 				for (byte[] piece : bytes.pieces()) {
-					if (buffers) {
-						out.write(ByteBuffer.wrap(piece));
-					}
-					else {
-						out.write(piece);
-					}
+					StreamWriter.write(out, piece, buffers);
 				}
 			}
 			out.flush();

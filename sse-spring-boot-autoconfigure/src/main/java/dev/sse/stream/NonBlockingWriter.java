@@ -1,8 +1,8 @@
 package dev.sse.stream;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -300,79 +300,75 @@ final class NonBlockingWriter extends StreamWriter implements WriteListener, Run
 				this.piece = 0;
 			}
 			List<byte[]> pieces = event.pieces();
+			List<EncodedEvent> with = List.of();
 			while (this.piece < pieces.size()) {
 				if (!ready(stream)) {
 					return;
 				}
 				byte[] bytes = pieces.get(this.piece++);
-				if (!this.buffers) {
-					stream.write(bytes);
-					this.unflushed = true;
+				if (this.buffers && this.piece == pieces.size()) {
+					// Written through, not aggregated: the events queued behind go in
+					// the same write.
+					with = takeFollowing(bytes.length);
+					bytes = joined(bytes, with);
 				}
-				else if (this.piece < pieces.size() || !writeGathered(stream, event, bytes)) {
-					// Written through; whether it went whole is asked once the queue is
-					// empty.
-					stream.write(ByteBuffer.wrap(bytes));
-					this.unflushed = true;
-				}
-				else {
-					// The event and those gathered with it are written.
-					break;
-				}
+				write(stream, bytes, this.buffers);
+				// Flushed (or, written through, asked whether it went whole) once the
+				// queue is empty.
+				this.unflushed = true;
 			}
-			if (this.current != null) {
-				this.current = null;
-				this.queuedBytes.addAndGet(-event.length());
-				this.owner.written(event);
+			this.current = null;
+			written(event);
+			for (EncodedEvent next : with) {
+				written(next);
 			}
 		}
+	}
+
+	private void written(EncodedEvent event) {
+		this.queuedBytes.addAndGet(-event.length());
+		this.owner.written(event);
 	}
 
 	/** The most bytes gathered into one write (Jetty). */
 	private static final int GATHER = 16 * 1024;
 
 	/**
-	 * Under the lock, Jetty: the last piece of an event and the whole events queued after
-	 * it, as long as they fit {@link #GATHER} together, in one write (a
-	 * {@code ByteBuffer} write is one write to the connection; arrays would have been
-	 * aggregated by the container).
-	 * @return {@code false} when nothing follows that fits (nothing written)
+	 * Under the lock: takes the whole events queued next that fit {@link #GATHER} with
+	 * what is written already (only the drain takes from the queue).
 	 */
-	private boolean writeGathered(ServletOutputStream stream, EncodedEvent event, byte[] last) throws IOException {
-		long total = last.length;
-		List<EncodedEvent> batch = null;
+	private List<EncodedEvent> takeFollowing(long already) {
+		List<EncodedEvent> taken = List.of();
+		long total = already;
 		for (EncodedEvent next = this.queue.peek(); next != null
 				&& total + next.length() <= GATHER; next = this.queue.peek()) {
-			// Only this drain takes from the queue (under the lock).
 			this.queue.poll();
-			if (batch == null) {
-				batch = new ArrayList<>();
+			if (taken.isEmpty()) {
+				taken = new ArrayList<>();
 			}
-			batch.add(next);
+			taken.add(next);
 			total += next.length();
 		}
-		if (batch == null) {
-			return false;
+		return taken;
+	}
+
+	private static byte[] joined(byte[] first, List<EncodedEvent> following) {
+		if (following.isEmpty()) {
+			return first;
 		}
-		byte[] gathered = new byte[(int) total];
-		System.arraycopy(last, 0, gathered, 0, last.length);
-		int at = last.length;
-		for (EncodedEvent next : batch) {
+		long total = first.length;
+		for (EncodedEvent next : following) {
+			total += next.length();
+		}
+		byte[] joined = Arrays.copyOf(first, (int) total);
+		int at = first.length;
+		for (EncodedEvent next : following) {
 			for (byte[] piece : next.pieces()) {
-				System.arraycopy(piece, 0, gathered, at, piece.length);
+				System.arraycopy(piece, 0, joined, at, piece.length);
 				at += piece.length;
 			}
 		}
-		stream.write(ByteBuffer.wrap(gathered));
-		this.unflushed = true;
-		this.current = null;
-		this.queuedBytes.addAndGet(-event.length());
-		this.owner.written(event);
-		for (EncodedEvent next : batch) {
-			this.queuedBytes.addAndGet(-next.length());
-			this.owner.written(next);
-		}
-		return true;
+		return joined;
 	}
 
 	/**

@@ -50,6 +50,23 @@ abstract sealed class StreamWriter permits NonBlockingWriter, BlockingWriter {
 	}
 
 	/**
+	 * Writes bytes as {@link #writesBuffers} decided for the response.
+	 * @param out the response's output stream
+	 * @param bytes the bytes, never modified afterwards (Jetty may write them later)
+	 * @param buffers whether to hand over a {@code ByteBuffer}
+	 * @throws java.io.IOException if the write fails
+	 */
+	static void write(jakarta.servlet.ServletOutputStream out, byte[] bytes, boolean buffers)
+			throws java.io.IOException {
+		if (buffers) {
+			out.write(java.nio.ByteBuffer.wrap(bytes));
+		}
+		else {
+			out.write(bytes);
+		}
+	}
+
+	/**
 	 * The stream opened: the writer takes over the response. Runs on the request thread.
 	 * @param request the request, in async mode
 	 * @param response the response, committed with the headers and first bytes
