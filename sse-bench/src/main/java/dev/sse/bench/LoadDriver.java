@@ -639,14 +639,7 @@ public final class LoadDriver {
 	 * it holds.
 	 */
 	private void awaitOpen(Selector selector, List<Conn> conns, String mode, int count) throws Exception {
-		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-		while (Integer.parseInt(number(get("/bench/state"), mode + "Open")) < count) {
-			if (System.nanoTime() > deadline) {
-				throw new IOException("Streams did not open within 60 s");
-			}
-			long until = System.nanoTime() + 500_000_000L;
-			pump(selector, conns, Duration.ofSeconds(1), (c) -> System.nanoTime() > until);
-		}
+		awaitState(selector, conns, mode + "Open", count);
 	}
 
 	private static String threads(String state) {
