@@ -575,8 +575,8 @@ public class SseProperties {
 			private Duration ttl = Duration.ofMinutes(5);
 
 			/**
-			 * Most data kept per topic (in memory; the Redis broker bounds history by
-			 * count and age); the oldest events go first.
+			 * Most data kept per topic, measured as it goes on the wire (about); the
+			 * oldest events go first.
 			 */
 			private DataSize maxBytes = DataSize.ofMegabytes(4);
 
@@ -688,6 +688,13 @@ public class SseProperties {
 			private Duration idleExpiry = Duration.ofHours(1);
 
 			/**
+			 * Buckets topics hash into, each one hash slot of a Redis Cluster; 0 picks 1
+			 * on a standalone or Sentinel Redis and 16 on a Cluster. Every instance must
+			 * use the same; a change is a new key layout (a new key prefix).
+			 */
+			private int buckets;
+
+			/**
 			 * Longest a publication may take to reach Redis; a later one is refused there
 			 * rather than applied late.
 			 */
@@ -707,6 +714,18 @@ public class SseProperties {
 
 			public Duration getIdleExpiry() {
 				return this.idleExpiry;
+			}
+
+			public int getBuckets() {
+				return this.buckets;
+			}
+
+			public void setBuckets(int buckets) {
+				if (buckets < 0 || buckets > 16384) {
+					throw new IllegalArgumentException(
+							"sse.broker.redis.buckets must be 0 (automatic) to 16384, was " + buckets);
+				}
+				this.buckets = buckets;
 			}
 
 			public void setIdleExpiry(Duration idleExpiry) {

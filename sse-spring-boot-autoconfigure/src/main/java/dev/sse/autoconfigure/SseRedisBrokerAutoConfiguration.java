@@ -16,6 +16,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
@@ -44,15 +45,23 @@ public final class SseRedisBrokerAutoConfiguration {
 						+ "application has " + (connectionFactories.stream().findAny().isPresent() ? "several" : "none")
 						+ ": keep Spring Boot's Redis auto-configuration (spring.data.redis.*) or define one");
 			}
+			if (!(connectionFactory instanceof ReactiveRedisConnectionFactory reactive)) {
+				throw new IllegalStateException("sse.broker.type=redis needs Lettuce, Spring Data Redis's default "
+						+ "client (its reactive API bounds every call), and the application's RedisConnectionFactory is a "
+						+ connectionFactory.getClass().getName()
+						+ ": remove spring.data.redis.client-type=jedis or define a LettuceConnectionFactory");
+			}
 			SseProperties.Topics topics = properties.getTopics();
+			SseProperties.Topics.History history = topics.getHistory();
 			SseProperties.Broker.Redis redis = properties.getBroker().getRedis();
-			RedisSseBroker.Settings defaults = RedisSseBroker.Settings.of(topics.getHistory().getSize(),
-					topics.getHistory().getTtl());
-			return new RedisSseBroker(connectionFactory,
-					new RedisSseBroker.Settings(redis.getKeyPrefix(), topics.getHistory().getSize(),
-							topics.getHistory().getTtl(), redis.getIdleExpiry(), redis.getCommandTimeout(),
-							defaults.readBatch(), defaults.blockTimeout(), defaults.retryDelay(),
-							topics.getMaxTopics()));
+			return new RedisSseBroker(reactive,
+					new RedisSseBroker.Settings().keyPrefix(redis.getKeyPrefix())
+						.buckets(redis.getBuckets())
+						.history(history.getSize(), history.getTtl(), history.getMaxBytes().toBytes())
+						.idleExpiry(redis.getIdleExpiry())
+						.commandTimeout(redis.getCommandTimeout())
+						.replayBytes(topics.getBufferSize().toBytes())
+						.maxTopics(topics.getMaxTopics()));
 		}
 
 		@Configuration(proxyBeanMethods = false)

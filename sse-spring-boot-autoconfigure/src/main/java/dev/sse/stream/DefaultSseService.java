@@ -11,6 +11,7 @@ import dev.sse.SseOptions;
 import dev.sse.SseService;
 import dev.sse.topics.SseBroker;
 import dev.sse.topics.SseBrokerException;
+import dev.sse.topics.TopicNames;
 import dev.sse.wire.SseEncoder;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -154,6 +155,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 					+ this.context.topics().maxNameLength() + " characters (sse.topics.max-name-length): "
 					+ ((topic == null) ? "null" : topic.length() + " characters"));
 		}
+		TopicNames.check(topic);
 		return this.context.broker().publish(topic, event, this.context.dataConverter().toText(data)).id();
 	}
 
@@ -223,6 +225,12 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		if (topic.length() > max) {
 			throw invalid("A topic name is at most " + max + " characters (sse.topics.max-name-length), was "
 					+ topic.length());
+		}
+		try {
+			TopicNames.check(topic);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(ex.getMessage());
 		}
 	}
 

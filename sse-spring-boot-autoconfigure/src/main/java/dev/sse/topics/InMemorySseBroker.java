@@ -360,9 +360,7 @@ public final class InMemorySseBroker implements SseBroker {
 	}
 
 	private static void checkTopic(@Nullable String topic) {
-		if (topic == null || topic.isEmpty()) {
-			throw new IllegalArgumentException("topic must not be null or empty");
-		}
+		TopicNames.check(topic);
 	}
 
 	private static String abbreviate(String text) {

@@ -14,8 +14,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 
 import static org.awaitility.Awaitility.await;
 
-/** The Redis broker keeps the broker contract, against a real redis-server. */
-class RedisSseBrokerTest extends AbstractSseBrokerContractTest {
+/**
+ * The Redis broker keeps the broker contract, against a real redis-server: with one
+ * bucket (a standalone Redis's default: plain ids for every subscription) and, in
+ * {@link RedisBucketsBrokerTest}, with four.
+ */
+public class RedisSseBrokerTest extends AbstractSseBrokerContractTest {
 
 	private static RedisTestServer redis;
 
@@ -37,14 +41,19 @@ class RedisSseBrokerTest extends AbstractSseBrokerContractTest {
 		redis.close();
 	}
 
+	protected int buckets() {
+		return 1;
+	}
+
 	@Override
 	protected SseBroker broker(int historySize, Duration historyTtl) {
 		// A key prefix of its own: each test starts from an empty Redis.
-		RedisSseBroker.Settings defaults = RedisSseBroker.Settings.of(historySize, historyTtl);
 		RedisSseBroker broker = new RedisSseBroker(connections,
-				new RedisSseBroker.Settings("test" + (++prefixes), historySize, historyTtl, defaults.idleExpiry(),
-						defaults.commandTimeout(), defaults.readBatch(), Duration.ofMillis(500), Duration.ofMillis(100),
-						defaults.maxTopics()));
+				new RedisSseBroker.Settings().keyPrefix("test" + (++prefixes))
+					.buckets(buckets())
+					.history(historySize, historyTtl, 0)
+					.reader(1000, Duration.ofMillis(500), Duration.ofMillis(100), 20_000));
+		broker.start();
 		this.brokers.add(broker);
 		await().atMost(Duration.ofSeconds(10)).until(broker::isAvailable);
 		return broker;
@@ -56,10 +65,8 @@ class RedisSseBrokerTest extends AbstractSseBrokerContractTest {
 	}
 
 	@AfterEach
-	void stopBrokers() throws InterruptedException {
-		for (RedisSseBroker broker : this.brokers) {
-			broker.destroy();
-		}
+	void stopBrokers() {
+		this.brokers.forEach(RedisSseBroker::stop);
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.sse.topics;
+package dev.sse.topics.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sse.test.RedisTestServer;
 import dev.sse.test.TcpProxy;
-import dev.sse.topics.redis.RedisSseBroker;
+import dev.sse.topics.BrokerEvent;
+import dev.sse.topics.SseBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,12 +49,12 @@ class RedisBrokerEdgesTest {
 	}
 
 	private RedisSseBroker broker(LettuceConnectionFactory factory, String prefix, int historySize) {
-		RedisSseBroker.Settings defaults = RedisSseBroker.Settings.of(historySize, Duration.ofMinutes(5));
 		RedisSseBroker broker = new RedisSseBroker(factory,
-				new RedisSseBroker.Settings(prefix, historySize, Duration.ofMinutes(5), defaults.idleExpiry(),
-						defaults.commandTimeout(), defaults.readBatch(), Duration.ofMillis(500), Duration.ofMillis(100),
-						defaults.maxTopics()));
-		this.toClose.add(broker::destroy);
+				new RedisSseBroker.Settings().keyPrefix(prefix)
+					.history(historySize, Duration.ofMinutes(5), 0)
+					.reader(1000, Duration.ofMillis(500), Duration.ofMillis(100), 20_000));
+		broker.start();
+		this.toClose.add(broker::stop);
 		await().atMost(WAIT).until(broker::isAvailable);
 		return broker;
 	}
@@ -91,7 +92,7 @@ class RedisBrokerEdgesTest {
 		// Redis ran it; its answer is lost with the connection.
 		try (RedisConnection connection = direct.getConnection()) {
 			await().atMost(WAIT)
-				.until(() -> connection.streamCommands().xLen("{lost}:t:t".getBytes(StandardCharsets.UTF_8)) == 2);
+				.until(() -> connection.streamCommands().xLen("{lost.0}:t:t".getBytes(StandardCharsets.UTF_8)) == 2);
 		}
 		link.swallowReplies(false);
 		link.dropConnections();
@@ -100,7 +101,7 @@ class RedisBrokerEdgesTest {
 		BrokerEvent published = once.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 		await().atMost(WAIT).until(() -> recorder.seen.size() >= 2);
 		try (RedisConnection connection = direct.getConnection()) {
-			assertThat(connection.streamCommands().xLen("{lost}:t:t".getBytes(StandardCharsets.UTF_8))).isEqualTo(2);
+			assertThat(connection.streamCommands().xLen("{lost.0}:t:t".getBytes(StandardCharsets.UTF_8))).isEqualTo(2);
 		}
 		await().atMost(WAIT).until(viaProxy::isAvailable);
 		String again = viaProxy.publish("t", null, "after").id();
@@ -119,7 +120,8 @@ class RedisBrokerEdgesTest {
 		CountDownLatch holding = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
 		// Holds this instance's reader on the first event (a slow subscriber, a long
-		// pause) while another instance publishes three times the history.
+		// pause) while another instance publishes past what Redis keeps of the topic (its
+		// history, at least 64 events for live delivery).
 		behind.subscribe(List.of("t"), null, new SseBroker.Subscriber() {
 			@Override
 			public void event(BrokerEvent event) {
@@ -140,13 +142,13 @@ class RedisBrokerEdgesTest {
 		behind.subscribe(List.of("t"), null, recorder);
 		publisher.publish("t", null, "e0");
 		assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-		for (int i = 1; i <= 30; i++) {
+		for (int i = 1; i <= 200; i++) {
 			publisher.publish("t", null, "e" + i);
 		}
 		release.countDown();
-		await().atMost(WAIT).until(() -> recorder.seen.contains("e30"));
+		await().atMost(WAIT).until(() -> recorder.seen.contains("e200"));
 		List<String> expected = new ArrayList<>(List.of("e0", "RESET"));
-		for (int i = 21; i <= 30; i++) {
+		for (int i = 137; i <= 200; i++) {
 			expected.add("e" + i);
 		}
 		assertThat(recorder.seen).containsExactlyElementsOf(expected);

@@ -1,0 +1,133 @@
+package dev.sse.topics.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import dev.sse.topics.SseBrokerException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's own thread for what is not on a caller's path: the connection watch every
+ * second, the buckets' event counts (the history gauge) every few seconds, and, per
+ * bucket about four times per idle expiry, forgetting topics idle for longer than it. Its
+ * cost is per bucket, never per topic: an idle topic costs Redis nothing.
+ */
+final class Housekeeping {
+
+	private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
+
+	/** Idle topics forgotten per script call, and calls per bucket and round at most. */
+	private static final int PURGE_BATCH = 100;
+
+	private static final int PURGE_ROUNDS = 10;
+
+	private final ConnectionWatch watch;
+
+	private final RedisCalls redis;
+
+	private final RedisSseBroker.Settings settings;
+
+	private final List<BucketReader> readers;
+
+	private @Nullable ScheduledExecutorService scheduler;
+
+	private long ticks;
+
+	private final long[] nextPurge;
+
+	Housekeeping(ConnectionWatch watch, RedisCalls redis, RedisSseBroker.Settings settings,
+			List<BucketReader> readers) {
+		this.watch = watch;
+		this.redis = redis;
+		this.settings = settings;
+		this.readers = readers;
+		this.nextPurge = new long[readers.size()];
+	}
+
+	void start() {
+		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "sse-redis-housekeeping");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.scheduler = executor;
+		executor.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
+	}
+
+	void stop() throws InterruptedException {
+		ScheduledExecutorService executor = this.scheduler;
+		if (executor != null) {
+			executor.shutdownNow();
+			executor.awaitTermination(this.redis.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+		}
+	}
+
+	private void tick() {
+		try {
+			this.watch.check();
+			if (!this.watch.isReachable()) {
+				return;
+			}
+			if (this.ticks++ % 5 == 0) {
+				countEvents();
+			}
+			long now = System.nanoTime();
+			for (int b = 0; b < this.readers.size(); b++) {
+				if (now - this.nextPurge[b] >= 0) {
+					purge(this.readers.get(b).bucket());
+					long period = Math.max(1_000_000_000L, this.settings.idleExpiry().toNanos() / 4);
+					this.nextPurge[b] = now + period + ThreadLocalRandom.current().nextLong(period / 4 + 1);
+				}
+			}
+		}
+		catch (SseBrokerException ex) {
+			log.debug("SSE topics housekeeping: {}", ex.getMessage());
+		}
+		catch (RuntimeException ex) {
+			log.warn("SSE topics housekeeping failed", ex);
+		}
+	}
+
+	private void countEvents() {
+		for (BucketReader reader : this.readers) {
+			List<@Nullable Double> events = this.redis.scores(reader.bucket().indexKey(),
+					List.of(RedisCalls.bytes("~events")));
+			Double count = events.isEmpty() ? null : events.get(0);
+			reader.events((count != null) ? Math.max(0, count.longValue()) : 0);
+		}
+	}
+
+	/** Forgets the bucket's topics idle for longer than the idle expiry. */
+	void purge(Buckets.Bucket bucket) {
+		double cutoff = this.watch.redisNowMicros() - this.settings.idleExpiry().toNanos() / 1000.0;
+		for (int round = 0; round < PURGE_ROUNDS; round++) {
+			List<String> members = this.redis.membersBelow(bucket.indexKey(), cutoff, PURGE_BATCH + 4);
+			List<byte[]> keys = new ArrayList<>();
+			List<byte[]> args = new ArrayList<>();
+			keys.add(bucket.indexKey());
+			args.add(RedisCalls.bytes(this.settings.idleExpiry().toNanos() / 1000));
+			for (String member : members) {
+				if (member.startsWith("t:")) {
+					String topic = member.substring(2);
+					keys.add(bucket.streamKey(topic));
+					args.add(RedisCalls.bytes(topic));
+				}
+			}
+			if (keys.size() == 1) {
+				return;
+			}
+			long forgotten = this.redis.run(RedisCalls.PURGE, keys, args, "the purge of idle topics");
+			log.debug("SSE topics: forgot {} idle topics of bucket {}", forgotten, bucket.index());
+			if (members.size() < PURGE_BATCH + 4) {
+				return;
+			}
+		}
+	}
+
+}
