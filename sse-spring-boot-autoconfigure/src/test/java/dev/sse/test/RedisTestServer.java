@@ -23,11 +23,14 @@ public final class RedisTestServer implements AutoCloseable {
 
 	private final Path dir;
 
+	private final String[] settings;
+
 	private RedisServer server;
 
-	private RedisTestServer(int port, Path dir) {
+	private RedisTestServer(int port, Path dir, String... settings) {
 		this.port = port;
 		this.dir = dir;
+		this.settings = settings;
 	}
 
 	/**
@@ -35,6 +38,16 @@ public final class RedisTestServer implements AutoCloseable {
 	 * @return the running server
 	 */
 	public static RedisTestServer start() {
+		return start(new String[0]);
+	}
+
+	/**
+	 * Starts a server with settings of its own (as in redis.conf, one per string, after
+	 * the defaults: {@code "maxmemory 8mb"}, {@code "save \"\""}).
+	 * @param settings the settings
+	 * @return the running server
+	 */
+	public static RedisTestServer start(String... settings) {
 		int port;
 		try (ServerSocket socket = new ServerSocket(0)) {
 			port = socket.getLocalPort();
@@ -43,7 +56,7 @@ public final class RedisTestServer implements AutoCloseable {
 			throw new UncheckedIOException(ex);
 		}
 		try {
-			RedisTestServer server = new RedisTestServer(port, Files.createTempDirectory("sse-redis"));
+			RedisTestServer server = new RedisTestServer(port, Files.createTempDirectory("sse-redis"), settings);
 			server.startAgain();
 			return server;
 		}
@@ -55,14 +68,17 @@ public final class RedisTestServer implements AutoCloseable {
 	/** Starts the server again after {@link #stop()}, with the data it saved. */
 	public void startAgain() {
 		try {
-			this.server = RedisServer.newRedisServer()
+			var builder = RedisServer.newRedisServer()
 				.bind("127.0.0.1")
 				.port(this.port)
 				.setting("dir " + this.dir)
 				.setting("save 3600 1")
 				.setting("appendonly no")
-				.setting("daemonize no")
-				.build();
+				.setting("daemonize no");
+			for (String setting : this.settings) {
+				builder.setting(setting);
+			}
+			this.server = builder.build();
 			this.server.start();
 		}
 		catch (IOException ex) {

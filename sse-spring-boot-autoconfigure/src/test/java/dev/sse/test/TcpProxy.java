@@ -31,6 +31,10 @@ public final class TcpProxy implements AutoCloseable {
 
 	private volatile boolean closed;
 
+	private volatile boolean hung;
+
+	private final Object hold = new Object();
+
 	private TcpProxy(int targetPort) throws IOException {
 		this.targetPort = targetPort;
 		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -84,6 +88,22 @@ public final class TcpProxy implements AutoCloseable {
 		return this.swallowed.get();
 	}
 
+	/**
+	 * Stops forwarding without closing anything, as a network that silently drops packets
+	 * does (no reset, no error): whatever is sent waits until {@link #resume()}.
+	 */
+	public void hang() {
+		this.hung = true;
+	}
+
+	/** Forwards again what waited since {@link #hang()}. */
+	public void resume() {
+		synchronized (this.hold) {
+			this.hung = false;
+			this.hold.notifyAll();
+		}
+	}
+
 	/** Drops every connection now; new ones are accepted. */
 	public void dropConnections() {
 		for (Socket socket : this.sockets) {
@@ -124,6 +144,7 @@ public final class TcpProxy implements AutoCloseable {
 			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
 				int n;
 				while ((n = in.read(buffer)) >= 0) {
+					awaitNotHung();
 					if (replies && this.swallowReplies) {
 						this.swallowed.addAndGet(n);
 						continue;
@@ -146,6 +167,20 @@ public final class TcpProxy implements AutoCloseable {
 		thread.start();
 	}
 
+	private void awaitNotHung() {
+		synchronized (this.hold) {
+			while (this.hung && !this.closed) {
+				try {
+					this.hold.wait(100);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
+	}
+
 	private static void closeQuietly(Socket socket) {
 		try {
 			socket.close();
@@ -158,6 +193,7 @@ public final class TcpProxy implements AutoCloseable {
 	@Override
 	public void close() {
 		this.closed = true;
+		resume();
 		cut();
 		try {
 			this.server.close();

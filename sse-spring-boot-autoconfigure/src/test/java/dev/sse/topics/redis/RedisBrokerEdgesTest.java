@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -28,63 +27,33 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisBrokerEdgesTest {
 
-	private static final Duration WAIT = Duration.ofSeconds(20);
+	private static final Duration WAIT = Brokers.WAIT;
 
-	private final List<AutoCloseable> toClose = new ArrayList<>();
+	private final Brokers brokers = new Brokers();
 
 	@AfterEach
 	void closeAll() throws Exception {
-		for (int i = this.toClose.size() - 1; i >= 0; i--) {
-			this.toClose.get(i).close();
-		}
+		this.brokers.close();
 	}
 
 	private LettuceConnectionFactory factory(int port) {
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(
-				new org.springframework.data.redis.connection.RedisStandaloneConfiguration("127.0.0.1", port));
-		factory.afterPropertiesSet();
-		factory.start();
-		this.toClose.add(factory::destroy);
-		return factory;
+		return this.brokers.factory(port);
 	}
 
 	private RedisSseBroker broker(LettuceConnectionFactory factory, String prefix, int historySize) {
-		RedisSseBroker broker = new RedisSseBroker(factory,
-				new RedisSseBroker.Settings().keyPrefix(prefix)
-					.history(historySize, Duration.ofMinutes(5), 0)
-					.reader(1000, Duration.ofMillis(500), Duration.ofMillis(100), 20_000));
-		broker.start();
-		this.toClose.add(broker::stop);
-		await().atMost(WAIT).until(broker::isAvailable);
-		return broker;
-	}
-
-	static final class Recorder implements SseBroker.Subscriber {
-
-		final List<String> seen = new CopyOnWriteArrayList<>();
-
-		@Override
-		public void event(BrokerEvent event) {
-			this.seen.add(event.data());
-		}
-
-		@Override
-		public void reset() {
-			this.seen.add("RESET");
-		}
-
+		return this.brokers.broker(factory, prefix, (s) -> s.history(historySize, Duration.ofMinutes(5), 0));
 	}
 
 	@Test
 	void aPublicationWhoseReplyIsLostIsPublishedOnceWhenLettuceSendsItAgain() throws Exception {
 		RedisTestServer redis = RedisTestServer.start();
-		this.toClose.add(redis);
+		this.brokers.add(redis);
 		TcpProxy link = TcpProxy.to(redis.port());
-		this.toClose.add(link);
+		this.brokers.add(link);
 		LettuceConnectionFactory direct = factory(redis.port());
 		RedisSseBroker viaProxy = broker(factory(link.port()), "lost", 100);
 		RedisSseBroker watcher = broker(direct, "lost", 100);
-		Recorder recorder = new Recorder();
+		Brokers.Recorder recorder = new Brokers.Recorder();
 		watcher.subscribe(List.of("t"), null, recorder);
 		viaProxy.publish("t", null, "warm-up");
 		link.swallowReplies(true);
@@ -113,7 +82,7 @@ class RedisBrokerEdgesTest {
 	@Test
 	void aReaderThatFellBehindTheHistoryResetsItsSubscribersInsteadOfSkipping() throws Exception {
 		RedisTestServer redis = RedisTestServer.start();
-		this.toClose.add(redis);
+		this.brokers.add(redis);
 		LettuceConnectionFactory connections = factory(redis.port());
 		RedisSseBroker behind = broker(connections, "behind", 10);
 		RedisSseBroker publisher = broker(connections, "behind", 10);
@@ -138,7 +107,7 @@ class RedisBrokerEdgesTest {
 			public void reset() {
 			}
 		});
-		Recorder recorder = new Recorder();
+		Brokers.Recorder recorder = new Brokers.Recorder();
 		behind.subscribe(List.of("t"), null, recorder);
 		publisher.publish("t", null, "e0");
 		assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
