@@ -489,14 +489,18 @@ final class BucketReader {
 					"SSE topics: the reader of bucket {} fell behind the feed (at {}, the feed starts after {}); "
 							+ "subscribers of topics that changed meanwhile are told to reset",
 					this.bucket.index(), this.position, feedStart);
-			restartAt(seq, (epoch == this.origin) ? lastIds : null);
+			// In the same epoch, on from the feed's oldest entry: what came after the gap
+			// is
+			// still delivered.
+			restartAt((epoch == this.origin) ? feedStart : seq, (epoch == this.origin) ? lastIds : null);
+			this.inflightEnd = Math.max(this.inflightEnd, seq);
 			this.origin = epoch;
 		}
 		saw(seq);
 	}
 
 	/**
-	 * Under the lock: the reader goes on from {@code seq}. With the topics' last ids, a
+	 * Under the lock: the reader goes on after {@code seq}. With the topics' last ids, a
 	 * part that may have missed an event (its topic's last id is above where it stands)
 	 * is reset; without them (a new epoch, or lost writes) every part is.
 	 */

@@ -38,6 +38,8 @@ final class ConnectionWatch {
 
 	private long versionCheckedAt;
 
+	private final java.util.concurrent.CountDownLatch firstCheck = new java.util.concurrent.CountDownLatch(1);
+
 	ConnectionWatch(RedisCalls redis, String minimumVersion) {
 		this.redis = redis;
 		this.minimumVersion = minimumVersion;
@@ -45,6 +47,30 @@ final class ConnectionWatch {
 
 	/** One round: asks Redis for its clock, and checks versions when it comes back. */
 	void check() {
+		try {
+			checkOnce();
+		}
+		finally {
+			this.firstCheck.countDown();
+		}
+	}
+
+	/**
+	 * Whether Redis answers, after the first check (waited for up to {@code wait}).
+	 * @param wait how long to wait for the first check
+	 * @return whether it is reachable
+	 */
+	boolean awaitReachable(Duration wait) {
+		try {
+			this.firstCheck.await(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		return this.reachable;
+	}
+
+	private void checkOnce() {
 		long before = System.currentTimeMillis() * 1000;
 		long redisMicros;
 		try {

@@ -186,7 +186,7 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 		List<BucketReader> readers = new ArrayList<>();
 		for (int b : byBucket.keySet()) {
 			BucketReader reader = this.readers.get(b);
-			if (this.watch.everReachable() && !this.watch.isReachable()
+			if (!this.watch.awaitReachable(this.settings.commandTimeout())
 					|| !reader.awaitSynced(this.settings.commandTimeout())) {
 				throw new SseBrokerException("Cannot subscribe to " + BucketReader.abbreviate(names.toString())
 						+ ": Redis is unreachable (" + reason(reader) + ")");
