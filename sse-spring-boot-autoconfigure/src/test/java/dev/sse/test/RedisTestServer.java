@@ -55,6 +55,16 @@ public final class RedisTestServer implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+		return startOn(port, settings);
+	}
+
+	/**
+	 * Starts a server on a port of the caller's choosing.
+	 * @param port the port
+	 * @param settings as for {@link #start(String...)}
+	 * @return the running server
+	 */
+	public static RedisTestServer startOn(int port, String... settings) {
 		try {
 			RedisTestServer server = new RedisTestServer(port, Files.createTempDirectory("sse-redis"), settings);
 			server.startAgain();
