@@ -278,6 +278,47 @@ class RedisMultiInstanceTest {
 		}
 	}
 
+	/**
+	 * Topics spread over four buckets: a client of three of them gets ids that carry a
+	 * position per bucket, and resumes from the last one on the other instance exactly.
+	 */
+	@Test
+	void aClientOfTopicsInSeveralBucketsResumesExactlyOnTheOtherInstance() throws Exception {
+		ConfigurableApplicationContext a = instance("sse.broker.redis.buckets=4");
+		ConfigurableApplicationContext b = instance("sse.broker.redis.buckets=4");
+		String path = "/topics/subscribe?topic=red&topic=green&topic=blue";
+		List<String> topics = List.of("red", "green", "blue");
+		String last;
+		List<String> before = new ArrayList<>();
+		try (EventClient client = EventClient.connect(port(a), path)) {
+			awaitOpen(a, 1);
+			for (int i = 0; i < 30; i++) {
+				String data = "b" + i;
+				sse(b).publish(topics.get(i % 3), data);
+				before.add(data);
+			}
+			List<Event> got = receive(client, 30);
+			assertThat(got).extracting(Event::data).containsExactlyInAnyOrderElementsOf(before);
+			last = got.get(got.size() - 1).id();
+		}
+		assertThat(last).contains(":").contains(",");
+		Map<String, List<String>> missed = new HashMap<>();
+		for (int i = 0; i < 30; i++) {
+			missed.computeIfAbsent(topics.get(i % 3), (t) -> new ArrayList<>()).add("m" + i);
+			sse(a).publish(topics.get(i % 3), "m" + i);
+		}
+		try (EventClient again = EventClient.connect(port(b), path, "Last-Event-ID", last)) {
+			Map<String, List<String>> got = new HashMap<>();
+			for (Event event : receive(again, 30)) {
+				assertThat(event.type()).isEqualTo("message");
+				String topic = topics.get(Integer.parseInt(event.data().substring(1)) % 3);
+				got.computeIfAbsent(topic, (t) -> new ArrayList<>()).add(event.data());
+			}
+			assertThat(got).isEqualTo(missed);
+			assertThat(again.poll(Duration.ofMillis(300))).isNull();
+		}
+	}
+
 	private static List<Event> receive(EventClient client, int count) throws InterruptedException {
 		List<Event> events = new ArrayList<>();
 		while (events.size() < count) {

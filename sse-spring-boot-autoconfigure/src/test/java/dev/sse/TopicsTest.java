@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.sse.stream.DefaultSseService;
+import dev.sse.stream.SseStreamRejectedException;
 import dev.sse.test.EventClient.Event;
 import dev.sse.test.EventClient;
 import dev.sse.test.RawSseClient;
@@ -167,6 +168,18 @@ class TopicsTest extends ServerTestSupport {
 		for (List<String> mine : received) {
 			assertThat(mine).isEqualTo(published);
 		}
+	}
+
+	@Test
+	void aTopicNameWithALoneSurrogateIsRefusedNamingIt() {
+		// Possible in a name decoded from JSON ("\ud800"); it has no UTF-8 form.
+		org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.sse.publish("news\uD800", "x"))
+			.withMessageContaining("lone surrogate");
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> this.sse.subscribe("\uDBFF"))
+			.isInstanceOf(SseStreamRejectedException.class)
+			.hasMessageContaining("lone surrogate")
+			.satisfies((ex) -> assertThat(((SseStreamRejectedException) ex).getStatusCode().value()).isEqualTo(400));
 	}
 
 	@Test

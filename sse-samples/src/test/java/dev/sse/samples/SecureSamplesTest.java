@@ -121,19 +121,27 @@ class SecureSamplesTest {
 			assertThat(intruder.response().code()).isEqualTo(403);
 			assertThat(intruder.events()).isEmpty();
 			awaitOpen(alice);
-			// Anyone may write to alice (HTTP Basic needs no CSRF token); only alice
-			// reads.
-			HttpResponse<String> sent = HTTP.send(HttpRequest
-				.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/api/notifications?user=alice"))
-				.header("Authorization", basic("bob"))
-				.header("Content-Type", "application/json")
-				.POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"from bob\"}"))
-				.build(), HttpResponse.BodyHandlers.ofString());
-			assertThat(sent.statusCode()).isEqualTo(200);
+			// Bob may not write into alice's topic; an admin may (HTTP Basic needs no
+			// CSRF
+			// token); only alice reads.
+			assertThat(notify("alice", "bob", "from bob").statusCode()).isEqualTo(403);
+			assertThat(notify("alice", "admin", "from admin").statusCode()).isEqualTo(200);
 			Event notification = alice.next(WAIT);
 			assertThat(notification.type()).isEqualTo("notification");
-			assertThat(JSON.readTree(notification.data()).get("title").asString()).isEqualTo("from bob");
+			assertThat(JSON.readTree(notification.data()).get("title").asString()).isEqualTo("from admin");
+			assertThat(notify("alice", "alice", "note to self").statusCode()).isEqualTo(200);
+			assertThat(JSON.readTree(alice.next(WAIT).data()).get("title").asString()).isEqualTo("note to self");
 		}
+	}
+
+	private HttpResponse<String> notify(String user, String as, String title) throws Exception {
+		return HTTP.send(
+				HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/api/notifications?user=" + user))
+					.header("Authorization", basic(as))
+					.header("Content-Type", "application/json")
+					.POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"" + title + "\"}"))
+					.build(),
+				HttpResponse.BodyHandlers.ofString());
 	}
 
 	@Test

@@ -25,7 +25,8 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
  * {@code EventSource} sends the session cookie; other clients use HTTP Basic, or a
  * short-lived token in the {@code access_token} query parameter (an {@code EventSource}
  * cannot set headers). Every {@code /api/**} request is authenticated before any stream
- * opens: 401 without credentials, 403 for someone else's {@code user:{name}} topic.
+ * opens: 401 without credentials, 403 for someone else's {@code user:{name}} topic (to
+ * follow it or to publish into it; an admin may publish into any).
  */
 @Configuration(proxyBeanMethods = false)
 @Profile("secure")
@@ -42,6 +43,14 @@ class SecurityConfiguration {
 			.requestMatchers(path.matcher("/api/notifications/stream"))
 			.access((authentication, context) -> new AuthorizationDecision(
 					authentication.get().getName().equals(context.getRequest().getParameter("user"))))
+			// and only the user, or an admin, may publish into them.
+			.requestMatchers(path.matcher(HttpMethod.POST, "/api/notifications"))
+			.access((authentication, context) -> new AuthorizationDecision(
+					authentication.get().getName().equals(context.getRequest().getParameter("user"))
+							|| authentication.get()
+								.getAuthorities()
+								.stream()
+								.anyMatch((authority) -> "ROLE_ADMIN".equals(authority.getAuthority()))))
 			// Every Actuator write (the sse endpoint's DELETE among them) needs the admin
 			// role.
 			.requestMatchers(path.matcher(HttpMethod.DELETE, "/actuator/**"))
