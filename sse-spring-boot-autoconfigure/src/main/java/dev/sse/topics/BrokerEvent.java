@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
  * once.
  *
  * @param topic the topic it was published to
- * @param id its id: a positive decimal number, increasing across all topics of the broker
- * (see {@link EventIds})
+ * @param id its id as its subscriber's client must send it back: the published id (a
+ * positive decimal number increasing per topic, see {@link EventIds}), or, from a broker
+ * that spreads topics over parts, a position per part for a subscription of several
  * @param event the event name, or {@code null} for an unnamed event
  * @param data the data text
  */
@@ -30,11 +31,4 @@ public record BrokerEvent(String topic, String id, @Nullable String event, Strin
 		Objects.requireNonNull(data, "data");
 	}
 
-	/**
-	 * The id as a number.
-	 * @return the id's value
-	 */
-	public long sequence() {
-		return Long.parseLong(this.id);
-	}
 }

@@ -3,12 +3,12 @@ package dev.sse.topics;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The ids of topic events: positive decimal numbers, increasing across the topics of a
- * broker, so a subscriber of several topics sees them increase. They are microseconds of
- * the wall clock, counted up by one per event when events come faster: a broker starts
- * from the clock ({@link #firstOfRun(long)}), so ids never repeat after a restart and an
- * id from an earlier run is older than anything the new run issued. They stay below 2^53,
- * so Redis' Lua and JavaScript read them exactly.
+ * The ids of topic events: positive decimal numbers, increasing per topic (the in-memory
+ * broker's increase across all its topics; the Redis broker's across the topics of a
+ * bucket). They are microseconds of the wall clock, counted up by one per event when
+ * events come faster: a broker starts from the clock ({@link #firstOfRun(long)}), so ids
+ * never repeat after a restart and an id from an earlier run is older than anything the
+ * new run issued. They stay below 2^53, so Redis' Lua and JavaScript read them exactly.
  */
 public final class EventIds {
 

@@ -17,18 +17,24 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  * <li>every subscriber of a topic gets every event published to it after it subscribed,
  * once, in publish order;</li>
- * <li>ids follow {@link EventIds}: positive decimal numbers, increasing across all
- * topics, never reused after a restart; the same event has the same id wherever it is
- * delivered;</li>
- * <li>a replay delivers the events after the given id still in history, in id order, then
- * the live ones, with no gap and no duplicate at the seam; when the history cannot cover
- * that id (too old, from an earlier run, from the future, malformed) the subscriber is
- * told to reset instead;</li>
+ * <li>a published event's id is a positive decimal number, increasing per topic and never
+ * reused after a restart (see {@link EventIds}); the same event has the same id wherever
+ * it is delivered to a subscriber of its topic alone. The id a subscriber gets is the
+ * position its client sends back as {@code Last-Event-ID}: for a subscription of several
+ * topics a broker may make it carry a position per part of its own (the Redis broker
+ * does, per bucket), so the subscription resumes exactly from its last one;</li>
+ * <li>a replay delivers the events after the given id still in history, in order per
+ * topic, then the live ones, with no gap and no duplicate at the seam; when the history
+ * cannot cover that id (too old, lost from the store, from an earlier run, from the
+ * future, malformed) the subscriber is told to reset instead: decided from what the store
+ * holds, never a silent skip;</li>
  * <li>replayed events and the reset are handed to the subscriber on the thread that
  * subscribes, before {@link #subscribe} returns, and no live event reaches it before
  * that;</li>
  * <li>publishing never blocks on a subscriber, and a subscriber that throws does not keep
- * the event from the others.</li>
+ * the event from the others;</li>
+ * <li>a topic name is non-empty well-formed UTF-16 ({@link TopicNames}); anything else is
+ * refused with {@link IllegalArgumentException}.</li>
  * </ul>
  * Implementations are thread-safe.
  */

@@ -56,10 +56,6 @@ public abstract class AbstractSseBrokerContractTest {
 			return this.events.stream().map(BrokerEvent::data).toList();
 		}
 
-		List<Long> ids() {
-			return this.events.stream().map(BrokerEvent::sequence).toList();
-		}
-
 	}
 
 	/**
