@@ -225,7 +225,7 @@ public class BenchServer {
 	 * A fixed publication rate: event i goes out at start + i * interval, or at once when
 	 * behind.
 	 */
-	private static void pace(long start, int i, long intervalMillis) throws InterruptedException {
+	static void pace(long start, int i, long intervalMillis) throws InterruptedException {
 		long due = start + i * intervalMillis * 1_000_000L;
 		long wait = due - System.nanoTime();
 		if (wait > 0) {
@@ -237,7 +237,7 @@ public class BenchServer {
 	 * {@code size} bytes (64 in most scenarios): the wall-clock time of publication (for
 	 * latency), a sequence number, padding.
 	 */
-	private static String payload(int i, int size) {
+	static String payload(int i, int size) {
 		String head = System.currentTimeMillis() + ":" + i + ":";
 		return head + "x".repeat(Math.max(0, size - head.length()));
 	}

@@ -39,7 +39,7 @@ public final class LoadDriver {
 
 	private final HttpClient http = HttpClient.newHttpClient();
 
-	private LoadDriver(int port) {
+	LoadDriver(int port) {
 		this.port = port;
 	}
 
@@ -111,6 +111,12 @@ public final class LoadDriver {
 			String result = driver.holdAndMeasure(args[3], Integer.parseInt(args[4]), false);
 			System.out.println(result);
 			Files.writeString(out, result);
+			return;
+		}
+		if (args.length > 4 && args[2].equals("redis")) {
+			// bench/redis.sh: two instances on one Redis (args[3]) against two on a
+			// cluster (args[4]).
+			new RedisScenarios(driver).run(out, ports(args[3]), ports(args[4]));
 			return;
 		}
 		if (args.length > 3 && args[2].equals("cross")) {
@@ -486,6 +492,17 @@ public final class LoadDriver {
 	 * latency from publication (the time in the payload) to the client's read.
 	 */
 	private String spread(int[] ports, int count, int n, long intervalMillis) throws Exception {
+		return spread(ports, count, n, (i) -> "/starter/subscribe",
+				"/starter/broadcast?n=" + n + "&intervalMillis=" + intervalMillis);
+	}
+
+	/**
+	 * Subscribers spread over servers ({@code path} per subscriber), each expecting
+	 * {@code n} events, published through the first server by a POST of
+	 * {@code broadcast}.
+	 */
+	String spread(int[] ports, int count, int n, java.util.function.IntFunction<String> path, String broadcast)
+			throws Exception {
 		int home = this.port;
 		List<Conn> conns = new ArrayList<>();
 		try (Selector selector = Selector.open()) {
@@ -493,7 +510,7 @@ public final class LoadDriver {
 			for (int i = 0; i < count; i++) {
 				int at = i % ports.length;
 				this.port = ports[at];
-				Conn conn = open(selector, "/starter/subscribe");
+				Conn conn = open(selector, path.apply(i));
 				conn.latencies = new long[n];
 				conns.add(conn);
 				share[at]++;
@@ -504,11 +521,10 @@ public final class LoadDriver {
 			}
 			this.port = ports[0];
 			long start = System.currentTimeMillis();
-			var response = this.http.sendAsync(HttpRequest
-				.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/starter/broadcast?n=" + n
-						+ "&intervalMillis=" + intervalMillis))
-				.POST(HttpRequest.BodyPublishers.noBody())
-				.build(), HttpResponse.BodyHandlers.ofString());
+			var response = this.http
+				.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + broadcast))
+					.POST(HttpRequest.BodyPublishers.noBody())
+					.build(), HttpResponse.BodyHandlers.ofString());
 			pump(selector, conns, Duration.ofSeconds(300), (c) -> c.dataLines >= n || c.ended);
 			response.get();
 			long delivered = conns.stream().mapToLong((c) -> c.dataLines).sum();
@@ -535,6 +551,10 @@ public final class LoadDriver {
 		}
 	}
 
+	private static int[] ports(String list) {
+		return java.util.Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+	}
+
 	interface Measure {
 
 		String run() throws Exception;
@@ -542,7 +562,7 @@ public final class LoadDriver {
 	}
 
 	/** A scenario against another server. */
-	private String at(int port, Measure measure) throws Exception {
+	String at(int port, Measure measure) throws Exception {
 		int home = this.port;
 		this.port = port;
 		try {
@@ -565,7 +585,7 @@ public final class LoadDriver {
 		});
 	}
 
-	private void awaitState(Selector selector, List<Conn> conns, String field, int count) throws Exception {
+	void awaitState(Selector selector, List<Conn> conns, String field, int count) throws Exception {
 		long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
 		while (Integer.parseInt(number(get("/bench/state"), field)) < count) {
 			if (System.nanoTime() > deadline) {
@@ -646,7 +666,7 @@ public final class LoadDriver {
 		return "server threads: " + number(state, "threads");
 	}
 
-	private static String number(String json, String field) {
+	static String number(String json, String field) {
 		Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(json);
 		return m.find() ? m.group(1) : "?";
 	}
@@ -655,14 +675,14 @@ public final class LoadDriver {
 		return Long.parseLong(number(get("/bench/heap"), "used"));
 	}
 
-	private String get(String path) throws Exception {
+	String get(String path) throws Exception {
 		return this.http
 			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path)).build(),
 					HttpResponse.BodyHandlers.ofString())
 			.body();
 	}
 
-	private String post(String path) throws Exception {
+	String post(String path) throws Exception {
 		return this.http
 			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
 				.POST(HttpRequest.BodyPublishers.noBody())
@@ -670,11 +690,17 @@ public final class LoadDriver {
 			.body();
 	}
 
-	private Conn open(Selector selector, String path) throws IOException {
+	Conn open(Selector selector, String path) throws IOException {
+		return open(selector, path, "");
+	}
+
+	/** A stream request with extra header lines ({@code "Name: value\r\n"} each). */
+	Conn open(Selector selector, String path, String headers) throws IOException {
 		SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", this.port));
 		channel.configureBlocking(false);
 		Conn conn = new Conn(channel);
-		String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+		String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" + headers
+				+ "\r\n";
 		ByteBuffer buffer = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
 		while (buffer.hasRemaining()) {
 			channel.write(buffer);
@@ -690,7 +716,7 @@ public final class LoadDriver {
 
 	}
 
-	private static void pump(Selector selector, List<Conn> conns, Duration limit, Done done) throws IOException {
+	static void pump(Selector selector, List<Conn> conns, Duration limit, Done done) throws IOException {
 		ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
 		byte[] bytes = new byte[buffer.capacity()];
 		long deadline = System.nanoTime() + limit.toNanos();
