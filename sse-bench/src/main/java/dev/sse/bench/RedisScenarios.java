@@ -90,9 +90,8 @@ final class RedisScenarios {
 				long millis = (System.nanoTime() - start) / 1_000_000;
 				long lines = conn.dataLines;
 				conn.channel.close();
-				return (lines >= expected) ? String.format(Locale.ROOT, "%,d events in %,d ms", lines, millis)
-						: String.format(Locale.ROOT, "sse-reset after %,d ms (%d event)", conn.lastDataAt - startMillis,
-								lines);
+				return (lines >= expected) ? String.format(Locale.ROOT, "%,d events in %,d ms", lines, millis) : String
+					.format(Locale.ROOT, "sse-reset after %,d ms (%d event)", conn.lastDataAt - startMillis, lines);
 			}
 		});
 	}
