@@ -50,7 +50,7 @@ start_redis() { # port, extra args...
   "$REDIS_BIN" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/redis-$port" "$@" \
     >"$WORK/redis-$port.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 100); do redis_cmd "$port" PING | grep -q PONG && return; sleep 0.1; done
+  for _ in $(seq 1 100); do redis_cmd "$port" PING 2>/dev/null | grep -q PONG && return; sleep 0.1; done
   echo "redis on $port did not start"; exit 1
 }
 

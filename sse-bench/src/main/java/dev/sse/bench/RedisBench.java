@@ -85,7 +85,7 @@ class RedisBench {
 				first = id;
 			}
 		}
-		return Map.of("first", first);
+		return Map.of("first", Long.parseLong(first));
 	}
 
 }

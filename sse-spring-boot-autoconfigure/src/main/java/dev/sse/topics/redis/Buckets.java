@@ -1,7 +1,7 @@
 package dev.sse.topics.redis;
 
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
 
 import org.springframework.data.redis.connection.ClusterSlotHashUtil;
@@ -79,8 +79,12 @@ final class Buckets {
 			return key("t:" + topic);
 		}
 
+		/**
+		 * A publication's token: random (not secure random: it only tells retries apart).
+		 */
 		byte[] tokenKey() {
-			return key("k:" + UUID.randomUUID());
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			return key("k:" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
 		}
 
 		private byte[] key(String name) {

@@ -75,7 +75,7 @@ final class Housekeeping {
 				return;
 			}
 			if (this.ticks++ % 5 == 0) {
-				countEvents();
+				touch();
 			}
 			long now = System.nanoTime();
 			for (int b = 0; b < this.readers.size(); b++) {
@@ -94,12 +94,14 @@ final class Housekeeping {
 		}
 	}
 
-	private void countEvents() {
+	/** Keeps every bucket's index and feed alive, and counts their events. */
+	private void touch() {
+		byte[] lifetime = RedisCalls.bytes(this.settings.idleExpiry().toMillis() * 2);
 		for (BucketReader reader : this.readers) {
-			List<@Nullable Double> events = this.redis.scores(reader.bucket().indexKey(),
-					List.of(RedisCalls.bytes("~events")));
-			Double count = events.isEmpty() ? null : events.get(0);
-			reader.events((count != null) ? Math.max(0, count.longValue()) : 0);
+			Buckets.Bucket bucket = reader.bucket();
+			long events = this.redis.run(RedisCalls.TOUCH, List.of(bucket.indexKey(), bucket.feedKey()),
+					List.of(lifetime), "the bucket's expiry");
+			reader.events(Math.max(0, events));
 		}
 	}
 

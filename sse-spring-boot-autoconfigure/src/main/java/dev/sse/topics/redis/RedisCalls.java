@@ -41,7 +41,8 @@ import org.springframework.data.redis.serializer.RedisSerializationContext;
  */
 final class RedisCalls {
 
-	static final RedisScript<byte[]> PUBLISH = script("publish", byte[].class);
+	@SuppressWarnings("rawtypes")
+	static final RedisScript<List> PUBLISH = script("publish", List.class);
 
 	@SuppressWarnings("rawtypes")
 	static final RedisScript<List> STATE = script("state", List.class);
@@ -53,6 +54,8 @@ final class RedisCalls {
 	static final RedisScript<List> PAGE = script("page", List.class);
 
 	static final RedisScript<Long> PURGE = script("purge", Long.class);
+
+	static final RedisScript<Long> TOUCH = script("touch", Long.class);
 
 	private final ReactiveRedisConnectionFactory factory;
 
@@ -82,6 +85,21 @@ final class RedisCalls {
 			throw new SseBrokerException("Redis gave no answer to " + what);
 		}
 		return (T) reply;
+	}
+
+	/**
+	 * Runs a script without waiting; the caller bounds its own wait. Completes on a
+	 * Lettuce thread.
+	 */
+	@SuppressWarnings("unchecked")
+	java.util.concurrent.CompletableFuture<List<Object>> runAsync(
+			@SuppressWarnings("rawtypes") RedisScript<List> script, List<byte[]> keys, List<byte[]> args) {
+		try {
+			return this.template.execute(script, keys, args).next().map((reply) -> (List<Object>) reply).toFuture();
+		}
+		catch (RuntimeException ex) {
+			return java.util.concurrent.CompletableFuture.failedFuture(ex);
+		}
 	}
 
 	<T> T run(RedisScript<T> script, List<byte[]> keys, List<byte[]> args, String what) {
@@ -228,7 +246,9 @@ final class RedisCalls {
 
 	static <T> @Nullable T await(Mono<T> call, Duration deadline, String what) {
 		try {
-			return call.timeout(deadline).block();
+			// block(timeout), not timeout(): the timeout operator names itself by
+			// reflection on every call.
+			return call.block(deadline);
 		}
 		catch (RuntimeException ex) {
 			Throwable cause = Exceptions.unwrap(ex);

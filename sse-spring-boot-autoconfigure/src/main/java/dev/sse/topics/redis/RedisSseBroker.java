@@ -61,6 +61,8 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 
 	private final List<BucketReader> readers = new ArrayList<>();
 
+	private final List<Publications> publications = new ArrayList<>();
+
 	private final Housekeeping housekeeping;
 
 	private final Replay replay;
@@ -109,7 +111,9 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 			}
 		};
 		for (int b = 0; b < count; b++) {
-			this.readers.add(new BucketReader(this.buckets.get(b), this.redis, settings, this.watch, counter));
+			BucketReader reader = new BucketReader(this.buckets.get(b), this.redis, settings, this.watch, counter);
+			this.readers.add(reader);
+			this.publications.add(new Publications(this.buckets.get(b), this.redis, settings, this.watch, reader));
 		}
 		this.housekeeping = new Housekeeping(this.watch, this.redis, settings, this.readers);
 		this.replay = new Replay(this.redis, settings);
@@ -129,22 +133,12 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 		}
 		byte[] payload = RedisCalls.bytes(data);
 		byte[] name = RedisCalls.bytes((event != null) ? event : "");
-		long weight = weight(data, payload.length, name.length);
-		long deadline = this.watch.redisNowMicros() + this.settings.commandTimeout().toNanos() / 1000;
-		long remember = this.settings.commandTimeout().plus(PUBLISH_MARGIN).toMillis() + 5_000;
-		List<byte[]> keys = List.of(bucket.indexKey(), bucket.streamKey(topic), bucket.feedKey(), bucket.tokenKey());
-		List<byte[]> args = List.of(RedisCalls.bytes(topic), name, payload, RedisCalls.bytes(weight),
-				RedisCalls.bytes(this.settings.historySize()), RedisCalls.bytes(this.settings.historyBytes()),
-				RedisCalls.bytes(this.settings.historyTtl().toNanos() / 1000),
-				RedisCalls.bytes(this.settings.idleExpiry().toMillis() * 2), RedisCalls.bytes(deadline),
-				RedisCalls.bytes(reader.highest()), RedisCalls.bytes(this.settings.feedLength()),
-				RedisCalls.bytes(remember));
+		Publications.Pending pending = new Publications.Pending(topic, name, payload,
+				weight(data, payload.length, name.length));
 		try {
-			byte[] id = this.redis.run(RedisCalls.PUBLISH, keys, args,
-					this.settings.commandTimeout().plus(PUBLISH_MARGIN), "the publication");
-			String text = RedisCalls.text(id);
-			reader.saw(Long.parseLong(text));
-			return new BrokerEvent(topic, text, event, data);
+			String id = this.publications.get(bucket.index())
+				.publish(pending, this.settings.commandTimeout().plus(PUBLISH_MARGIN));
+			return new BrokerEvent(topic, id, event, data);
 		}
 		catch (SseBrokerException ex) {
 			this.publishFailures.increment();

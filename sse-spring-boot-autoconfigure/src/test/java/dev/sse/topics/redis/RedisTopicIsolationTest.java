@@ -51,7 +51,7 @@ class RedisTopicIsolationTest {
 		String first = broker.publish("good", null, "g1").id();
 		assertThatThrownBy(() -> broker.publish("bad", null, "b1")).isInstanceOf(SseBrokerException.class)
 			.hasMessageContaining(bad)
-			.hasMessageContaining("holds a string");
+			.hasMessageContaining("WRONGTYPE");
 		assertThatThrownBy(() -> broker.subscribe(List.of("bad"), first, new Brokers.Recorder()))
 			.isInstanceOf(SseBrokerException.class)
 			.hasMessageContaining(bad);
