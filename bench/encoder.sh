@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA="${1:-java}"
+rm -f sse-bench/target/sse-bench-*.jar sse-bench-webflux/target/sse-bench-webflux-*.jar  # a repackaged jar is not rebuilt when only a dependency changed
 mvn -B -q -pl sse-bench -am package -DskipTests
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA="${1:-java}"
+rm -f sse-bench/target/sse-bench-*.jar sse-bench-webflux/target/sse-bench-webflux-*.jar  # a repackaged jar is not rebuilt when only a dependency changed
 mvn -B -q -pl sse-bench,sse-bench-webflux -am package -DskipTests
 (cd bench/peers/better-sse && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

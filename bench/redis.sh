@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA="${1:-java}"
+rm -f sse-bench/target/sse-bench-*.jar  # the repackaged jar is not rebuilt when only a dependency changed
 mvn -B -q -pl sse-bench -am package -DskipTests
 WORK="$(mktemp -d)"
 PIDS=()

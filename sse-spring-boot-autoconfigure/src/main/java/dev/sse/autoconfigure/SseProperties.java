@@ -689,8 +689,9 @@ public class SseProperties {
 
 			/**
 			 * Buckets topics hash into, each one hash slot of a Redis Cluster; 0 picks 1
-			 * on a standalone or Sentinel Redis and 16 on a Cluster. Every instance must
-			 * use the same; a change is a new key layout (a new key prefix).
+			 * on a standalone or Sentinel Redis and 8 on a Cluster (set it to twice the
+			 * masters or more on a larger one). Every instance must use the same; a
+			 * change is a new key layout (a new key prefix).
 			 */
 			private int buckets;
 

@@ -1,6 +1,7 @@
 package dev.sse.autoconfigure;
 
 import dev.sse.topics.SseBroker;
+import dev.sse.topics.redis.RedisBrokerSettings;
 import dev.sse.topics.redis.RedisSseBroker;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -55,7 +56,7 @@ public final class SseRedisBrokerAutoConfiguration {
 			SseProperties.Topics.History history = topics.getHistory();
 			SseProperties.Broker.Redis redis = properties.getBroker().getRedis();
 			return new RedisSseBroker(reactive,
-					new RedisSseBroker.Settings().keyPrefix(redis.getKeyPrefix())
+					new RedisBrokerSettings().keyPrefix(redis.getKeyPrefix())
 						.buckets(redis.getBuckets())
 						.history(history.getSize(), history.getTtl(), history.getMaxBytes().toBytes())
 						.idleExpiry(redis.getIdleExpiry())

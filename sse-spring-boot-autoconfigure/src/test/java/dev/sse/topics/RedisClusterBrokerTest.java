@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.sse.test.RedisTestCluster;
+import dev.sse.topics.redis.RedisBrokerSettings;
 import dev.sse.topics.redis.RedisSseBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The broker contract on a real three-master Redis Cluster: topics spread over sixteen
+ * The broker contract on a real three-master Redis Cluster: topics spread over eight
  * buckets (the default on a cluster), each on one slot, no command across slots.
  */
 class RedisClusterBrokerTest extends AbstractSseBrokerContractTest {
@@ -44,13 +45,13 @@ class RedisClusterBrokerTest extends AbstractSseBrokerContractTest {
 	@Override
 	protected SseBroker broker(int historySize, Duration historyTtl) {
 		RedisSseBroker broker = new RedisSseBroker(connections,
-				new RedisSseBroker.Settings().keyPrefix("cluster" + (++prefixes))
+				new RedisBrokerSettings().keyPrefix("cluster" + (++prefixes))
 					.history(historySize, historyTtl, 0)
 					.reader(1000, Duration.ofMillis(500), Duration.ofMillis(100), 20_000));
 		broker.start();
 		this.brokers.add(broker);
 		await().atMost(Duration.ofSeconds(30)).until(broker::isAvailable);
-		assertThat(broker.bucketCount()).isEqualTo(16);
+		assertThat(broker.bucketCount()).isEqualTo(8);
 		return broker;
 	}
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.sse.test.RedisTestServer;
+import dev.sse.topics.redis.RedisBrokerSettings;
 import dev.sse.topics.redis.RedisSseBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +50,7 @@ public class RedisSseBrokerTest extends AbstractSseBrokerContractTest {
 	protected SseBroker broker(int historySize, Duration historyTtl) {
 		// A key prefix of its own: each test starts from an empty Redis.
 		RedisSseBroker broker = new RedisSseBroker(connections,
-				new RedisSseBroker.Settings().keyPrefix("test" + (++prefixes))
+				new RedisBrokerSettings().keyPrefix("test" + (++prefixes))
 					.buckets(buckets())
 					.history(historySize, historyTtl, 0)
 					.reader(1000, Duration.ofMillis(500), Duration.ofMillis(100), 20_000));

@@ -9,11 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.sse.topics.BrokerEvent;
-import dev.sse.topics.SseBrokerException;
 import dev.sse.topics.redis.RedisCalls.RangeRequest;
-import dev.sse.topics.redis.RedisSubscription.Part;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,68 +49,44 @@ final class BucketReader {
 
 	private static final ByteBuffer NAME = ByteBuffer.wrap(RedisCalls.bytes("e"));
 
+	/**
+	 * After a read that found events, how long before the next: at most this is added.
+	 */
+	static final long LINGER_NANOS = 1_000_000;
+
+	static final long IDLE_LINGER_NANOS = 10_000_000;
+
 	/** Most bytes of events read from the topics' streams in one round trip. */
 	static final long FETCH_BYTES = 8L << 20;
 
 	private final Buckets.Bucket bucket;
 
+	private final BucketState state;
+
 	private final RedisCalls redis;
 
-	private final RedisSseBroker.Settings settings;
+	private final RedisBrokerSettings settings;
 
 	private final ConnectionWatch watch;
-
-	private final TopicCount topicCount;
-
-	private final Object lock = new Object();
-
-	/** The local subscriptions' parts per topic (under the lock). */
-	private final Map<String, List<Part>> local = new HashMap<>();
-
-	/** The feed's last id handled (under the lock); -1 before the first sync. */
-	private long position = -1;
-
-	/**
-	 * The end of the batch being delivered (under the lock): a subscription that comes
-	 * now starts there, as those events were published before it.
-	 */
-	private long inflightEnd = -1;
-
-	/** The first id of the bucket's epoch, as last seen. */
-	private long origin;
 
 	private final CountDownLatch synced = new CountDownLatch(1);
 
 	private volatile boolean connected;
 
-	/** The highest id this instance has seen in the bucket: no publication goes below. */
-	private volatile long highest;
-
-	private volatile long events;
-
 	private volatile boolean running;
 
 	private @Nullable Thread thread;
 
-	BucketReader(Buckets.Bucket bucket, RedisCalls redis, RedisSseBroker.Settings settings, ConnectionWatch watch,
-			TopicCount topicCount) {
-		this.bucket = bucket;
+	BucketReader(BucketState state, RedisCalls redis, RedisBrokerSettings settings, ConnectionWatch watch) {
+		this.bucket = state.bucket();
+		this.state = state;
 		this.redis = redis;
 		this.settings = settings;
 		this.watch = watch;
-		this.topicCount = topicCount;
 	}
 
-	/** Counts the topics with local subscribers across buckets, against the limit. */
-	interface TopicCount {
-
-		/**
-		 * @throws SseBrokerException when one more is past the limit
-		 */
-		void add(String topic);
-
-		void remove();
-
+	BucketState state() {
+		return this.state;
 	}
 
 	Buckets.Bucket bucket() {
@@ -149,126 +124,6 @@ final class BucketReader {
 		return this.connected;
 	}
 
-	long highest() {
-		return this.highest;
-	}
-
-	void saw(long id) {
-		if (id > this.highest) {
-			this.highest = id;
-		}
-	}
-
-	long events() {
-		return this.events;
-	}
-
-	void events(long events) {
-		this.events = events;
-	}
-
-	int localTopics() {
-		synchronized (this.lock) {
-			return this.local.size();
-		}
-	}
-
-	List<String> localTopicNames() {
-		synchronized (this.lock) {
-			return List.copyOf(this.local.keySet());
-		}
-	}
-
-	// ---- subscriptions ----
-
-	/**
-	 * Registers a part: live from where the reader stands, or replaying (live events
-	 * wait) from there.
-	 * @return where it starts
-	 */
-	long register(Part part, boolean replaying) {
-		synchronized (this.lock) {
-			List<String> added = new ArrayList<>();
-			try {
-				for (String topic : part.topics) {
-					List<Part> parts = this.local.get(topic);
-					if (parts == null) {
-						this.topicCount.add(topic);
-						added.add(topic);
-						parts = new ArrayList<>(1);
-						this.local.put(topic, parts);
-					}
-					parts.add(part);
-				}
-			}
-			catch (RuntimeException ex) {
-				removeLocked(part);
-				throw ex;
-			}
-			// Events up to the highest id this instance knows were published before: they
-			// are not the new part's (in flight to the reader, or not read by it yet).
-			long start = Math.max(this.inflightEnd, this.highest);
-			part.registered = true;
-			part.replaying = replaying;
-			part.floor = start;
-			part.liveFrom = start;
-			return start;
-		}
-	}
-
-	/**
-	 * Ends a part's replay: the live events that waited go out, those above what the
-	 * replay covered.
-	 * @param covered every event of the part's topics up to it was replayed
-	 */
-	void goLive(Part part, long covered) {
-		synchronized (this.lock) {
-			if (!part.registered) {
-				return;
-			}
-			part.replaying = false;
-			long floor = Math.max(part.floor, covered);
-			if (part.overflowed) {
-				part.subscription.reset(true);
-				floor = Math.max(floor, this.inflightEnd);
-				part.overflowed = false;
-			}
-			else {
-				for (BrokerEvent event : part.pending) {
-					long id = Long.parseLong(event.id());
-					if (id > floor) {
-						floor = id;
-						part.subscription.deliver(part, event, id);
-					}
-				}
-			}
-			part.pending.clear();
-			part.pendingBytes = 0;
-			part.floor = floor;
-			part.subscription.advance(part, floor);
-		}
-	}
-
-	void unregister(Part part) {
-		synchronized (this.lock) {
-			removeLocked(part);
-		}
-	}
-
-	private void removeLocked(Part part) {
-		for (String topic : part.topics) {
-			List<Part> parts = this.local.get(topic);
-			if (parts != null && parts.remove(part) && parts.isEmpty()) {
-				this.local.remove(topic);
-				this.topicCount.remove();
-			}
-		}
-		part.registered = false;
-		part.pending.clear();
-	}
-
-	// ---- the reader ----
-
 	private void run() {
 		while (this.running) {
 			ReactiveRedisConnection connection = null;
@@ -304,39 +159,28 @@ final class BucketReader {
 	}
 
 	/**
-	 * On every (re)connection: where the bucket stands. A new epoch (Redis emptied,
-	 * replaced, or its index lost), or fewer events than were read here (a failover that
-	 * lost writes), is a reset for every local subscriber.
+	 * On every (re)connection: where the bucket stands (an epoch starts if it has none).
 	 */
 	private void sync() {
-		@SuppressWarnings("unchecked")
-		List<Object> state = this.redis.run(RedisCalls.STATE, List.of(this.bucket.indexKey(), this.bucket.feedKey()),
-				List.of(RedisCalls.bytes(this.highest), RedisCalls.bytes(keyLifetimeMillis())), "the bucket's state");
-		long seq = Long.parseLong(RedisCalls.text(state.get(0)));
-		long epoch = Long.parseLong(RedisCalls.text(state.get(1)));
-		this.events = Long.parseLong(RedisCalls.text(state.get(2)));
-		synchronized (this.lock) {
-			if (this.position < 0) {
-				this.position = seq;
-				this.inflightEnd = seq;
-			}
-			else if (epoch != this.origin || seq < this.position) {
-				log.warn("SSE topics: bucket {} of Redis no longer holds what this instance read (event {}, now {}); "
-						+ "its subscribers are told to reset", this.bucket.index(), this.position, seq);
-				restartAt(seq, null);
-			}
-			this.origin = epoch;
-			saw(seq);
-		}
+		long[] state = bucketState();
+		this.state.synced(state[0], state[1]);
 		this.connected = true;
 		this.synced.countDown();
 	}
 
+	/** {seq, origin} of the bucket; counts its events on the way. */
+	private long[] bucketState() {
+		@SuppressWarnings("unchecked")
+		List<Object> state = this.redis.run(RedisCalls.STATE, List.of(this.bucket.indexKey(), this.bucket.feedKey()),
+				List.of(RedisCalls.bytes(this.state.highest()), RedisCalls.bytes(keyLifetimeMillis())),
+				"the bucket's state");
+		this.state.events(Long.parseLong(RedisCalls.text(state.get(2))));
+		return new long[] { Long.parseLong(RedisCalls.text(state.get(0))),
+				Long.parseLong(RedisCalls.text(state.get(1))) };
+	}
+
 	private void readOnce(ReactiveRedisConnection connection) {
-		long from;
-		synchronized (this.lock) {
-			from = this.position;
-		}
+		long from = this.state.position();
 		List<ByteBufferRecord> records = this.redis.readAfter(connection, this.bucket.feedKey(), from,
 				this.settings.readBatch(), this.settings.blockTimeout());
 		if (records.isEmpty()) {
@@ -347,10 +191,16 @@ final class BucketReader {
 			refs.add(Ref.of(record));
 		}
 		if (refs.get(0).previous() != from) {
-			caughtUpAfterGap(refs.get(0).previous());
+			catchUp(refs.get(0).previous());
 			return;
 		}
 		deliver(connection, refs);
+		if (records.size() < this.settings.readBatch()) {
+			// Busy: let a few more come before the next read, rather than one read (and
+			// its
+			// wake-up, here and in Redis) per event. Longer with no local subscriber.
+			LockSupport.parkNanos((this.state.localTopics() > 0) ? LINGER_NANOS : IDLE_LINGER_NANOS);
+		}
 	}
 
 	/** A feed entry, as read. */
@@ -365,55 +215,24 @@ final class BucketReader {
 	}
 
 	private void deliver(ReactiveRedisConnection connection, List<Ref> refs) {
-		long end = refs.get(refs.size() - 1).id();
-		boolean[] wanted = new boolean[refs.size()];
-		synchronized (this.lock) {
-			this.inflightEnd = end;
-			for (int i = 0; i < refs.size(); i++) {
-				wanted[i] = this.local.containsKey(refs.get(i).topic());
-			}
-		}
-		saw(end);
+		boolean[] wanted = this.state.begin(refs.stream().map(Ref::topic).toList(), refs.get(refs.size() - 1).id());
 		// In chunks of at most FETCH_BYTES (one event at least), each read and delivered
 		// before the next.
 		int start = 0;
 		while (start < refs.size()) {
 			int stop = start;
 			long bytes = 0;
-			long chunkEnd;
 			List<Ref> chunk = new ArrayList<>();
 			while (stop < refs.size() && (chunk.isEmpty() || bytes + refs.get(stop).weight() <= FETCH_BYTES)) {
-				Ref ref = refs.get(stop);
 				if (wanted[stop]) {
-					chunk.add(ref);
-					bytes += ref.weight();
+					chunk.add(refs.get(stop));
+					bytes += refs.get(stop).weight();
 				}
 				stop++;
 			}
-			chunkEnd = refs.get(stop - 1).id();
 			Map<Long, BrokerEvent> read = chunk.isEmpty() ? Map.of() : fetch(connection, chunk);
-			synchronized (this.lock) {
-				for (Ref ref : chunk) {
-					List<Part> parts = this.local.get(ref.topic());
-					if (parts == null) {
-						continue;
-					}
-					BrokerEvent event = read.get(ref.id());
-					for (Part part : List.copyOf(parts)) {
-						if (event != null) {
-							part.offer(event, ref.id(), ref.weight(), this.settings.replayBytes());
-						}
-						else {
-							part.lost(ref.id());
-						}
-					}
-					if (event == null) {
-						log.warn("SSE topic '{}': event {} left Redis before this instance read it; its subscribers "
-								+ "are told to reset", abbreviate(ref.topic()), ref.id());
-					}
-				}
-				this.position = chunkEnd;
-			}
+			this.state.deliver(chunk.stream().mapToLong(Ref::id).toArray(), chunk.stream().map(Ref::topic).toList(),
+					chunk.stream().mapToLong(Ref::weight).toArray(), read::get, refs.get(stop - 1).id());
 			start = stop;
 		}
 	}
@@ -457,23 +276,14 @@ final class BucketReader {
 
 	/**
 	 * The feed no longer reaches back to where this reader stands (it fell behind, or
-	 * Redis was replaced): where the bucket stands now; subscribers of topics that
-	 * changed meanwhile reset, the others miss nothing.
+	 * Redis was replaced): subscribers of topics that changed meanwhile reset, the others
+	 * miss nothing.
 	 */
-	private void caughtUpAfterGap(long feedStart) {
-		@SuppressWarnings("unchecked")
-		List<Object> state = this.redis.run(RedisCalls.STATE, List.of(this.bucket.indexKey(), this.bucket.feedKey()),
-				List.of(RedisCalls.bytes(this.highest), RedisCalls.bytes(keyLifetimeMillis())), "the bucket's state");
-		long seq = Long.parseLong(RedisCalls.text(state.get(0)));
-		long epoch = Long.parseLong(RedisCalls.text(state.get(1)));
-		List<String> topics;
-		synchronized (this.lock) {
-			// Subscriptions from now on start at seq.
-			this.inflightEnd = Math.max(this.inflightEnd, seq);
-			topics = List.copyOf(this.local.keySet());
-		}
+	private void catchUp(long feedStart) {
+		long[] state = bucketState();
+		List<String> topics = this.state.beginCatchUp(state[0]);
 		Map<String, Long> lastIds = new HashMap<>();
-		if (epoch == this.origin) {
+		if (this.state.sameEpoch(state[1])) {
 			for (int from = 0; from < topics.size(); from += 500) {
 				List<String> some = topics.subList(from, Math.min(topics.size(), from + 500));
 				List<@Nullable Double> scores = this.redis.scores(this.bucket.indexKey(),
@@ -484,48 +294,7 @@ final class BucketReader {
 				}
 			}
 		}
-		synchronized (this.lock) {
-			log.warn(
-					"SSE topics: the reader of bucket {} fell behind the feed (at {}, the feed starts after {}); "
-							+ "subscribers of topics that changed meanwhile are told to reset",
-					this.bucket.index(), this.position, feedStart);
-			// In the same epoch, on from the feed's oldest entry: what came after the gap
-			// is
-			// still delivered.
-			restartAt((epoch == this.origin) ? feedStart : seq, (epoch == this.origin) ? lastIds : null);
-			this.inflightEnd = Math.max(this.inflightEnd, seq);
-			this.origin = epoch;
-		}
-		saw(seq);
-	}
-
-	/**
-	 * Under the lock: the reader goes on after {@code seq}. With the topics' last ids, a
-	 * part that may have missed an event (its topic's last id is above where it stands)
-	 * is reset; without them (a new epoch, or lost writes) every part is.
-	 */
-	private void restartAt(long seq, @Nullable Map<String, Long> lastIds) {
-		for (Map.Entry<String, List<Part>> entry : this.local.entrySet()) {
-			Long last = (lastIds != null) ? lastIds.get(entry.getKey()) : null;
-			for (Part part : entry.getValue()) {
-				if (lastIds == null) {
-					part.restart(seq);
-				}
-				else if (part.floor < seq && (last == null || last > part.floor)) {
-					part.lost(seq);
-				}
-				else if (part.floor < seq && !part.replaying) {
-					part.floor = seq;
-					part.subscription.advance(part, seq);
-				}
-			}
-		}
-		this.position = seq;
-		this.inflightEnd = (lastIds == null) ? seq : Math.max(this.inflightEnd, seq);
-		if (lastIds == null) {
-			// Ids of the epoch before mean nothing in this one.
-			this.highest = seq;
-		}
+		this.state.caughtUp(feedStart, state[0], state[1], lastIds);
 	}
 
 	private long keyLifetimeMillis() {

@@ -31,7 +31,7 @@ final class Housekeeping {
 
 	private final RedisCalls redis;
 
-	private final RedisSseBroker.Settings settings;
+	private final RedisBrokerSettings settings;
 
 	private final List<BucketReader> readers;
 
@@ -41,8 +41,7 @@ final class Housekeeping {
 
 	private final long[] nextPurge;
 
-	Housekeeping(ConnectionWatch watch, RedisCalls redis, RedisSseBroker.Settings settings,
-			List<BucketReader> readers) {
+	Housekeeping(ConnectionWatch watch, RedisCalls redis, RedisBrokerSettings settings, List<BucketReader> readers) {
 		this.watch = watch;
 		this.redis = redis;
 		this.settings = settings;
@@ -101,7 +100,7 @@ final class Housekeeping {
 			Buckets.Bucket bucket = reader.bucket();
 			long events = this.redis.run(RedisCalls.TOUCH, List.of(bucket.indexKey(), bucket.feedKey()),
 					List.of(lifetime), "the bucket's expiry");
-			reader.events(Math.max(0, events));
+			reader.state().events(Math.max(0, events));
 		}
 	}
 

@@ -25,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class Publications {
 
+	/** Calls in flight for the whole broker, shared among its buckets. */
 	static final int IN_FLIGHT = 4;
 
 	static final int MOST_EVENTS = 64;
@@ -35,23 +36,26 @@ final class Publications {
 
 	private final RedisCalls redis;
 
-	private final RedisSseBroker.Settings settings;
+	private final RedisBrokerSettings settings;
 
 	private final ConnectionWatch watch;
 
-	private final BucketReader reader;
+	private final BucketState state;
 
 	private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
 
 	private final AtomicInteger inFlight = new AtomicInteger();
 
-	Publications(Buckets.Bucket bucket, RedisCalls redis, RedisSseBroker.Settings settings, ConnectionWatch watch,
-			BucketReader reader) {
-		this.bucket = bucket;
+	private final int inFlightLimit;
+
+	Publications(BucketState state, RedisCalls redis, RedisBrokerSettings settings, ConnectionWatch watch,
+			int buckets) {
+		this.inFlightLimit = Math.max(1, IN_FLIGHT / buckets);
+		this.bucket = state.bucket();
 		this.redis = redis;
 		this.settings = settings;
 		this.watch = watch;
-		this.reader = reader;
+		this.state = state;
 	}
 
 	/** One publication, as the script takes it. */
@@ -105,11 +109,11 @@ final class Publications {
 		}
 	}
 
-	/** Sends what waits, while fewer than IN_FLIGHT calls are out. */
+	/** Sends what waits, while fewer than inFlightLimit calls are out. */
 	private void send() {
 		while (!this.queue.isEmpty()) {
 			int now = this.inFlight.get();
-			if (now >= IN_FLIGHT) {
+			if (now >= this.inFlightLimit) {
 				return;
 			}
 			if (!this.inFlight.compareAndSet(now, now + 1)) {
@@ -153,7 +157,7 @@ final class Publications {
 		args.add(RedisCalls.bytes(this.settings.historyTtl().toNanos() / 1000));
 		args.add(RedisCalls.bytes(this.settings.idleExpiry().toMillis() * 2));
 		args.add(RedisCalls.bytes(deadline));
-		args.add(RedisCalls.bytes(this.reader.highest()));
+		args.add(RedisCalls.bytes(this.state.highest()));
 		args.add(RedisCalls.bytes(this.settings.feedLength()));
 		args.add(RedisCalls.bytes(remember));
 		for (Pending pending : batch) {
@@ -193,7 +197,7 @@ final class Publications {
 				batch.get(i).id.completeExceptionally(new SseBrokerException(result));
 			}
 			else {
-				this.reader.saw(Long.parseLong(result));
+				this.state.saw(Long.parseLong(result));
 				batch.get(i).id.complete(result);
 			}
 		}

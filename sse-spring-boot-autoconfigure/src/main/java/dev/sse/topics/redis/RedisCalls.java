@@ -1,5 +1,8 @@
 package dev.sse.topics.redis;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -69,8 +72,17 @@ final class RedisCalls {
 		this.timeout = timeout;
 	}
 
+	/**
+	 * A script read once from its resource: a script on a resource would check the
+	 * resource for changes on every call (a jar lookup inside an application jar).
+	 */
 	private static <T> RedisScript<T> script(String name, Class<T> type) {
-		return RedisScript.of(new ClassPathResource("dev/sse/topics/redis/" + name + ".lua"), type);
+		try (InputStream in = new ClassPathResource("dev/sse/topics/redis/" + name + ".lua").getInputStream()) {
+			return RedisScript.of(new String(in.readAllBytes(), StandardCharsets.UTF_8), type);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("The SSE broker's script " + name + ".lua cannot be read", ex);
+		}
 	}
 
 	Duration timeout() {

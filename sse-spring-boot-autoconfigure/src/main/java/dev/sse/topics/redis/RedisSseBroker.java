@@ -42,14 +42,17 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  */
 public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 
-	/** Buckets when the factory goes to a Redis Cluster and none are set. */
-	static final int CLUSTER_BUCKETS = 16;
+	/**
+	 * Buckets when the factory goes to a Redis Cluster and none are set: 8 spread over up
+	 * to 8 masters, and a bucket's publications at once share script runs.
+	 */
+	static final int CLUSTER_BUCKETS = 8;
 
 	private static final Duration PUBLISH_MARGIN = Duration.ofMillis(500);
 
 	private final ReactiveRedisConnectionFactory connectionFactory;
 
-	private final Settings settings;
+	private final RedisBrokerSettings settings;
 
 	private final String minimumVersion;
 
@@ -79,11 +82,12 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 	 * reactive API the broker needs)
 	 * @param settings the broker's settings
 	 */
-	public RedisSseBroker(ReactiveRedisConnectionFactory connectionFactory, Settings settings) {
+	public RedisSseBroker(ReactiveRedisConnectionFactory connectionFactory, RedisBrokerSettings settings) {
 		this(connectionFactory, settings, ConnectionWatch.MINIMUM_VERSION);
 	}
 
-	RedisSseBroker(ReactiveRedisConnectionFactory connectionFactory, Settings settings, String minimumVersion) {
+	RedisSseBroker(ReactiveRedisConnectionFactory connectionFactory, RedisBrokerSettings settings,
+			String minimumVersion) {
 		settings.validate();
 		this.connectionFactory = connectionFactory;
 		this.settings = settings;
@@ -94,7 +98,7 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 				: (connectionFactory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware())
 						? CLUSTER_BUCKETS : 1;
 		this.buckets = Buckets.of(settings.keyPrefix(), count);
-		BucketReader.TopicCount counter = new BucketReader.TopicCount() {
+		BucketState.TopicCount counter = new BucketState.TopicCount() {
 			@Override
 			public void add(String topic) {
 				if (RedisSseBroker.this.localTopics.incrementAndGet() > settings.maxTopics()) {
@@ -111,9 +115,9 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 			}
 		};
 		for (int b = 0; b < count; b++) {
-			BucketReader reader = new BucketReader(this.buckets.get(b), this.redis, settings, this.watch, counter);
-			this.readers.add(reader);
-			this.publications.add(new Publications(this.buckets.get(b), this.redis, settings, this.watch, reader));
+			BucketState state = new BucketState(this.buckets.get(b), counter, settings.replayBytes());
+			this.readers.add(new BucketReader(state, this.redis, settings, this.watch));
+			this.publications.add(new Publications(state, this.redis, settings, this.watch, count));
 		}
 		this.housekeeping = new Housekeeping(this.watch, this.redis, settings, this.readers);
 		this.replay = new Replay(this.redis, settings);
@@ -177,7 +181,7 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 		for (String topic : names) {
 			byBucket.computeIfAbsent(this.buckets.of(topic).index(), (b) -> new ArrayList<>()).add(topic);
 		}
-		List<BucketReader> readers = new ArrayList<>();
+		List<BucketState> parts = new ArrayList<>();
 		for (int b : byBucket.keySet()) {
 			BucketReader reader = this.readers.get(b);
 			if (!this.watch.awaitReachable(this.settings.commandTimeout())
@@ -185,13 +189,13 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 				throw new SseBrokerException("Cannot subscribe to " + BucketReader.abbreviate(names.toString())
 						+ ": Redis is unreachable (" + reason(reader) + ")");
 			}
-			readers.add(reader);
+			parts.add(reader.state());
 		}
-		RedisSubscription subscription = new RedisSubscription(subscriber, readers, new ArrayList<>(byBucket.values()));
+		RedisSubscription subscription = new RedisSubscription(subscriber, parts, new ArrayList<>(byBucket.values()));
 		boolean resume = lastEventId != null && !lastEventId.isEmpty();
 		try {
 			for (RedisSubscription.Part part : subscription.parts()) {
-				subscription.advance(part, part.reader.register(part, resume));
+				subscription.advance(part, part.bucket.register(part, resume));
 			}
 		}
 		catch (RuntimeException ex) {
@@ -232,12 +236,12 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 				for (BrokerEvent event : outcome.events().get(i)) {
 					subscription.deliver(part, event, Long.parseLong(event.id()));
 				}
-				part.reader.saw(outcome.covered()[i]);
+				part.bucket.saw(outcome.covered()[i]);
 			}
 		}
 		for (int i = 0; i < parts.size(); i++) {
 			RedisSubscription.Part part = parts.get(i);
-			part.reader.goLive(part, outcome.covered()[i]);
+			part.bucket.goLive(part, outcome.covered()[i]);
 		}
 	}
 
@@ -344,7 +348,7 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 	public long historySize() {
 		long total = 0;
 		for (BucketReader reader : this.readers) {
-			total += reader.events();
+			total += reader.state().events();
 		}
 		return total;
 	}
@@ -357,200 +361,6 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 	public String toString() {
 		return "RedisSseBroker[" + this.settings.keyPrefix() + ", " + this.buckets.count() + " bucket(s), "
 				+ this.connectionFactory.getClass().getSimpleName() + ", Redis " + this.minimumVersion + "+]";
-	}
-
-	/**
-	 * The broker's settings, by name; every one has a default.
-	 */
-	public static final class Settings {
-
-		private String keyPrefix = "sse";
-
-		private int buckets;
-
-		private int historySize = 1000;
-
-		private Duration historyTtl = Duration.ofMinutes(5);
-
-		private long historyBytes = 4L << 20;
-
-		private Duration idleExpiry = Duration.ofHours(1);
-
-		private Duration commandTimeout = Duration.ofSeconds(2);
-
-		private long replayBytes = 16L << 20;
-
-		private int maxTopics = 10_000;
-
-		private int readBatch = 1000;
-
-		private Duration blockTimeout = Duration.ofSeconds(2);
-
-		private Duration retryDelay = Duration.ofMillis(500);
-
-		private int feedLength = 20_000;
-
-		/**
-		 * What every key starts with (inside each bucket's hash tag); instances share
-		 * topics when they share it.
-		 * @param keyPrefix non-empty, without braces
-		 * @return these settings
-		 */
-		public Settings keyPrefix(String keyPrefix) {
-			this.keyPrefix = keyPrefix;
-			return this;
-		}
-
-		/**
-		 * Buckets topics hash into; 0 picks 1 on a standalone Redis, 16 on a Cluster.
-		 * Every instance must use the same: a change is a new key layout.
-		 * @param buckets zero or more
-		 * @return these settings
-		 */
-		public Settings buckets(int buckets) {
-			this.buckets = buckets;
-			return this;
-		}
-
-		/**
-		 * The history kept per topic for replay.
-		 * @param size most events (0 replays none)
-		 * @param ttl how long an event is kept (zero: no bound)
-		 * @param maxBytes most bytes on the wire (0: no bound)
-		 * @return these settings
-		 */
-		public Settings history(int size, Duration ttl, long maxBytes) {
-			this.historySize = size;
-			this.historyTtl = ttl;
-			this.historyBytes = maxBytes;
-			return this;
-		}
-
-		/**
-		 * @param idleExpiry how long an idle topic's history stays in Redis
-		 * @return these settings
-		 */
-		public Settings idleExpiry(Duration idleExpiry) {
-			this.idleExpiry = idleExpiry;
-			return this;
-		}
-
-		/**
-		 * @param commandTimeout the deadline of every Redis call
-		 * @return these settings
-		 */
-		public Settings commandTimeout(Duration commandTimeout) {
-			this.commandTimeout = commandTimeout;
-			return this;
-		}
-
-		/**
-		 * @param replayBytes the largest replay a subscriber takes (its buffer); a larger
-		 * one is a reset
-		 * @return these settings
-		 */
-		public Settings replayBytes(long replayBytes) {
-			this.replayBytes = replayBytes;
-			return this;
-		}
-
-		/**
-		 * @param maxTopics the most topics with subscribers in this instance
-		 * @return these settings
-		 */
-		public Settings maxTopics(int maxTopics) {
-			this.maxTopics = maxTopics;
-			return this;
-		}
-
-		/**
-		 * How a reader follows its bucket's feed.
-		 * @param readBatch the most feed entries per read
-		 * @param blockTimeout how long one read waits for entries
-		 * @param retryDelay how long before trying a lost Redis again
-		 * @param feedLength about how many entries a bucket's feed keeps (a reader
-		 * further behind resets the subscribers of topics that changed meanwhile)
-		 * @return these settings
-		 */
-		public Settings reader(int readBatch, Duration blockTimeout, Duration retryDelay, int feedLength) {
-			this.readBatch = readBatch;
-			this.blockTimeout = blockTimeout;
-			this.retryDelay = retryDelay;
-			this.feedLength = feedLength;
-			return this;
-		}
-
-		void validate() {
-			check(!this.keyPrefix.isEmpty() && !this.keyPrefix.contains("{") && !this.keyPrefix.contains("}"),
-					"keyPrefix must be non-empty without braces, was \"" + this.keyPrefix + "\"");
-			check(this.buckets >= 0 && this.buckets <= 16384, "buckets must be 0 to 16384, was " + this.buckets);
-			check(this.historySize >= 0 && !this.historyTtl.isNegative() && this.historyBytes >= 0,
-					"history size, ttl and bytes must not be negative");
-			check(this.idleExpiry.toMillis() >= 1 && this.commandTimeout.toMillis() >= 1
-					&& this.blockTimeout.toMillis() >= 1 && this.retryDelay.toMillis() >= 1,
-					"durations must be at least 1 ms");
-			check(this.replayBytes >= 1 && this.maxTopics >= 1 && this.readBatch >= 1 && this.feedLength >= 1,
-					"replayBytes, maxTopics, readBatch and feedLength must be positive");
-		}
-
-		private static void check(boolean ok, String message) {
-			if (!ok) {
-				throw new IllegalArgumentException("Invalid Redis broker settings: " + message);
-			}
-		}
-
-		String keyPrefix() {
-			return this.keyPrefix;
-		}
-
-		int buckets() {
-			return this.buckets;
-		}
-
-		int historySize() {
-			return this.historySize;
-		}
-
-		Duration historyTtl() {
-			return this.historyTtl;
-		}
-
-		long historyBytes() {
-			return this.historyBytes;
-		}
-
-		Duration idleExpiry() {
-			return this.idleExpiry;
-		}
-
-		Duration commandTimeout() {
-			return this.commandTimeout;
-		}
-
-		long replayBytes() {
-			return this.replayBytes;
-		}
-
-		int maxTopics() {
-			return this.maxTopics;
-		}
-
-		int readBatch() {
-			return this.readBatch;
-		}
-
-		Duration blockTimeout() {
-			return this.blockTimeout;
-		}
-
-		Duration retryDelay() {
-			return this.retryDelay;
-		}
-
-		int feedLength() {
-			return this.feedLength;
-		}
-
 	}
 
 }

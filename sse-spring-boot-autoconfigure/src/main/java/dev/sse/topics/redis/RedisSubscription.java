@@ -33,13 +33,13 @@ final class RedisSubscription implements SseBroker.Subscription {
 	/** Whether the subscriber got a reset while subscribing (one is enough). */
 	private boolean resetSent;
 
-	RedisSubscription(SseBroker.Subscriber subscriber, List<BucketReader> readers, List<List<String>> topics) {
+	RedisSubscription(SseBroker.Subscriber subscriber, List<BucketState> buckets, List<List<String>> topics) {
 		this.subscriber = subscriber;
-		this.parts = new ArrayList<>(readers.size());
-		for (int i = 0; i < readers.size(); i++) {
-			this.parts.add(new Part(this, i, readers.get(i), topics.get(i)));
+		this.parts = new ArrayList<>(buckets.size());
+		for (int i = 0; i < buckets.size(); i++) {
+			this.parts.add(new Part(this, i, buckets.get(i), topics.get(i)));
 		}
-		this.sent = new long[readers.size()];
+		this.sent = new long[buckets.size()];
 	}
 
 	List<Part> parts() {
@@ -60,7 +60,7 @@ final class RedisSubscription implements SseBroker.Subscription {
 			if (i > 0) {
 				id.append(',');
 			}
-			id.append(this.parts.get(i).reader.bucket().index()).append(':').append(positions[i]);
+			id.append(this.parts.get(i).bucket.bucket().index()).append(':').append(positions[i]);
 		}
 		return id.toString();
 	}
@@ -94,7 +94,7 @@ final class RedisSubscription implements SseBroker.Subscription {
 			}
 			long position = EventIds.parse(item.substring(colon + 1));
 			for (Part part : this.parts) {
-				if (part.reader.bucket().index() == bucket) {
+				if (part.bucket.bucket().index() == bucket) {
 					positions[part.index] = position;
 				}
 			}
@@ -160,7 +160,7 @@ final class RedisSubscription implements SseBroker.Subscription {
 			this.closed = true;
 		}
 		for (Part part : this.parts) {
-			part.reader.unregister(part);
+			part.bucket.unregister(part);
 		}
 	}
 
@@ -170,7 +170,7 @@ final class RedisSubscription implements SseBroker.Subscription {
 	}
 
 	/**
-	 * The topics of one bucket: fields guarded by the bucket reader's lock.
+	 * The topics of one bucket: fields guarded by its {@link BucketState}'s lock.
 	 */
 	static final class Part {
 
@@ -178,7 +178,7 @@ final class RedisSubscription implements SseBroker.Subscription {
 
 		final int index;
 
-		final BucketReader reader;
+		final BucketState bucket;
 
 		final List<String> topics;
 
@@ -209,10 +209,10 @@ final class RedisSubscription implements SseBroker.Subscription {
 		 */
 		private boolean resetLast;
 
-		Part(RedisSubscription subscription, int index, BucketReader reader, List<String> topics) {
+		Part(RedisSubscription subscription, int index, BucketState bucket, List<String> topics) {
 			this.subscription = subscription;
 			this.index = index;
-			this.reader = reader;
+			this.bucket = bucket;
 			this.topics = topics;
 		}
 

@@ -30,9 +30,9 @@ final class Replay {
 
 	private final RedisCalls redis;
 
-	private final RedisSseBroker.Settings settings;
+	private final RedisBrokerSettings settings;
 
-	Replay(RedisCalls redis, RedisSseBroker.Settings settings) {
+	Replay(RedisCalls redis, RedisBrokerSettings settings) {
 		this.redis = redis;
 		this.settings = settings;
 	}
@@ -94,7 +94,7 @@ final class Replay {
 
 	@SuppressWarnings("unchecked")
 	private List<Object> check(Part part, long position) {
-		Buckets.Bucket bucket = part.reader.bucket();
+		Buckets.Bucket bucket = part.bucket.bucket();
 		List<byte[]> keys = new ArrayList<>();
 		keys.add(bucket.indexKey());
 		List<byte[]> args = new ArrayList<>();
@@ -120,7 +120,7 @@ final class Replay {
 			long last = Long.parseLong(lasts.get(t));
 			long after = position;
 			while (after < last) {
-				List<Object> page = page(part.reader.bucket(), topic, after, last);
+				List<Object> page = page(part.bucket.bucket(), topic, after, last);
 				if (page.isEmpty()) {
 					throw new Gap("events " + after + ".." + last + " of '" + abbreviate(topic) + "' are gone");
 				}

@@ -37,8 +37,7 @@ final class Brokers implements AutoCloseable {
 	}
 
 	/** A started broker, once Redis answers it. */
-	RedisSseBroker broker(LettuceConnectionFactory factory, String prefix,
-			UnaryOperator<RedisSseBroker.Settings> more) {
+	RedisSseBroker broker(LettuceConnectionFactory factory, String prefix, UnaryOperator<RedisBrokerSettings> more) {
 		RedisSseBroker broker = started(new RedisSseBroker(factory, settings(prefix, more)));
 		await().atMost(WAIT).until(broker::isAvailable);
 		return broker;
@@ -50,8 +49,8 @@ final class Brokers implements AutoCloseable {
 		return broker;
 	}
 
-	static RedisSseBroker.Settings settings(String prefix, UnaryOperator<RedisSseBroker.Settings> more) {
-		return more.apply(new RedisSseBroker.Settings().keyPrefix(prefix)
+	static RedisBrokerSettings settings(String prefix, UnaryOperator<RedisBrokerSettings> more) {
+		return more.apply(new RedisBrokerSettings().keyPrefix(prefix)
 			.reader(1000, Duration.ofMillis(500), Duration.ofMillis(100), 20_000));
 	}
 
