@@ -93,13 +93,24 @@ for port in "$A" "$B" "$C" "$D"; do
     if curl -s -o /dev/null "http://127.0.0.1:$port/bench/state"; then break; fi
     sleep 0.5
   done
+  # Until the broker takes publications (its readers synced with Redis).
+  for _ in $(seq 1 120); do
+    if curl -sf -o /dev/null -X POST "http://127.0.0.1:$port/starter/publish-many?n=1&threads=1"; then break; fi
+    sleep 0.5
+  done
 done
+script_cost() { # port: "<script usec> <xadd calls>"
+  redis_cmd "$1" INFO commandstats | tr -d '\r' | awk -F'[=:,]' '
+    /^cmdstat_(evalsha|eval):/ { u += $5 } /^cmdstat_xadd:/ { x = $3 }
+    END { printf "%d %d", u, x }'
+}
 calls() { # port: "evalsha xread xrange" calls
   redis_cmd "$1" INFO commandstats | tr -d '\r' | awk -F'[=:,]' '
     /^cmdstat_(evalsha|eval|xread|xrange):/ { n[$1] = $3 }
     END { printf "%d %d %d", n["cmdstat_evalsha"] + n["cmdstat_eval"], n["cmdstat_xread"], n["cmdstat_xrange"] }'
 }
 BEFORE=(); for p in "${MASTERS[@]}"; do BEFORE+=("$(calls "$p")"); done
+read -r U0 X0 <<<"$(script_cost "$SINGLE")"
 
 OUT=bench/results-redis.md
 "$JAVA" -cp sse-bench/target/classes dev.sse.bench.LoadDriver "$A" "$WORK/table.md" redis "$A,$B" "$C,$D"
@@ -108,6 +119,12 @@ OUT=bench/results-redis.md
   echo "four BenchServers (1 GiB heap each), four redis-server processes and the LoadDriver on loopback, all on the same cores."
   echo
   cat "$WORK/table.md"
+  echo
+  read -r U1 X1 <<<"$(script_cost "$SINGLE")"
+  # Each publication adds two stream entries (its topic's and the feed's).
+  PER=$(( (U1 - U0) * 2 / (X1 - X0) ))
+  echo "The single Redis spent ${PER} µs inside the publish script per publication over the run (\`INFO commandstats\`:"
+  echo "script time over half the XADD calls): one Redis thread runs out near $(( 1000000 / PER )) publications/s."
   echo
   echo "How the cluster spread the run over its masters (\`INFO commandstats\`, calls during the run):"
   echo
