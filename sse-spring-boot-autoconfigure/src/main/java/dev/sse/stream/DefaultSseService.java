@@ -64,19 +64,6 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 	 * @param listeners told what happens to streams (metrics)
 	 * @param broker fans topic events out and keeps their history
 	 * @param topicSettings the settings of topic streams
-	 */
-	public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
-			List<StreamListener> listeners, SseBroker broker, TopicSettings topicSettings) {
-		this(settings, dataConverter, callbackExecutor, listeners, broker, topicSettings, StreamExecutors.standalone());
-	}
-
-	/**
-	 * @param settings the application-wide settings
-	 * @param dataConverter turns data into event text
-	 * @param callbackExecutor runs async callbacks; its refusal becomes a 503
-	 * @param listeners told what happens to streams (metrics)
-	 * @param broker fans topic events out and keeps their history
-	 * @param topicSettings the settings of topic streams
 	 * @param executors the starter's own threads
 	 */
 	public DefaultSseService(StreamSettings settings, DataConverter dataConverter, TaskExecutor callbackExecutor,
@@ -440,7 +427,6 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 	@Override
 	public void destroy() {
 		this.housekeeping.cancel(false);
-		this.context.executors().shutdown();
 	}
 
 	/**

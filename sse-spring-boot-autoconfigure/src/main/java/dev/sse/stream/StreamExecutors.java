@@ -2,12 +2,10 @@ package dev.sse.stream;
 
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +25,7 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * at most one.</li>
  * </ul>
  * The auto-configuration makes them Spring beans (so Spring Boot's executor metrics see
- * them); {@link #standalone()} makes private ones. Internal.
+ * them) and shuts them down. Internal.
  */
 public final class StreamExecutors {
 
@@ -37,13 +35,10 @@ public final class StreamExecutors {
 
 	private final Executor blockingIo;
 
-	private final boolean owned;
-
-	private StreamExecutors(ScheduledExecutorService scheduler, Executor writers, Executor blockingIo, boolean owned) {
+	private StreamExecutors(ScheduledExecutorService scheduler, Executor writers, Executor blockingIo) {
 		this.scheduler = scheduler;
 		this.writers = writers;
 		this.blockingIo = blockingIo;
-		this.owned = owned;
 	}
 
 	/**
@@ -54,21 +49,7 @@ public final class StreamExecutors {
 	 * @return the executors
 	 */
 	public static StreamExecutors of(ScheduledExecutorService scheduler, Executor writers, Executor blockingIo) {
-		return new StreamExecutors(scheduler, writers, blockingIo, false);
-	}
-
-	/**
-	 * Private threads, shut down with the service.
-	 * @return the executors
-	 */
-	public static StreamExecutors standalone() {
-		ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads(HOUSEKEEPING_PREFIX));
-		scheduler.setRemoveOnCancelPolicy(true);
-		ThreadPoolExecutor writers = writerPool();
-		ExecutorService blockingIo = VirtualThreads.available() ? VirtualThreads.perTask(BLOCKING_IO_PREFIX)
-				: new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-						daemonThreads(BLOCKING_IO_PREFIX));
-		return new StreamExecutors(scheduler, writers, blockingIo, true);
+		return new StreamExecutors(scheduler, writers, blockingIo);
 	}
 
 	/** Thread name prefix of the housekeeping scheduler. */
@@ -128,14 +109,6 @@ public final class StreamExecutors {
 
 	Executor blockingIo() {
 		return this.blockingIo;
-	}
-
-	void shutdown() {
-		if (this.owned) {
-			this.scheduler.shutdownNow();
-			((ExecutorService) this.writers).shutdown();
-			((ExecutorService) this.blockingIo).shutdown();
-		}
 	}
 
 }

@@ -187,11 +187,6 @@ public final class StreamLimits {
 		return this.sync.get();
 	}
 
-	/** Clients with at least one stream open now. */
-	int clients() {
-		return this.perClient.size();
-	}
-
 	/** A place taken by a stream: released once, when it ends. */
 	final class Permit {
 

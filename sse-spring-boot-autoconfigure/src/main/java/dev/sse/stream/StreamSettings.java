@@ -25,14 +25,4 @@ import dev.sse.SseOptions;
 public record StreamSettings(SseOptions defaults, int chunkSize, Duration disconnectDetection, String errorEventName,
 		boolean includeErrorMessage, Duration retryAfter, long bufferSize, Duration sendTimeout, Duration stallTimeout,
 		Duration shutdownRetry) {
-
-	/**
-	 * Settings with the starter's defaults for everything but the stream options.
-	 * @param defaults the stream options
-	 * @return the settings
-	 */
-	public static StreamSettings of(SseOptions defaults) {
-		return new StreamSettings(defaults, 32 * 1024, Duration.ofSeconds(5), "error", false, Duration.ofSeconds(5),
-				1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(1));
-	}
 }

@@ -10,13 +10,4 @@ package dev.sse.stream;
  * @param maxPerStream the most topics one subscription follows
  */
 public record TopicSettings(long bufferSize, String resetEvent, int maxNameLength, int maxPerStream) {
-
-	/**
-	 * Settings with the starter's defaults.
-	 * @return the settings
-	 */
-	public static TopicSettings defaults() {
-		return new TopicSettings(16L << 20, "sse-reset", 256, 100);
-	}
-
 }
