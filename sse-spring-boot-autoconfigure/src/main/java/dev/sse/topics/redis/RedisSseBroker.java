@@ -193,9 +193,13 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 		}
 		RedisSubscription subscription = new RedisSubscription(subscriber, parts, new ArrayList<>(byBucket.values()));
 		boolean resume = lastEventId != null && !lastEventId.isEmpty();
+		long[] starts = new long[parts.size()];
 		try {
 			for (RedisSubscription.Part part : subscription.parts()) {
-				subscription.advance(part, part.bucket.register(part, resume));
+				starts[part.index] = part.bucket.register(part, resume);
+				if (!resume) {
+					subscription.advance(part, starts[part.index]);
+				}
 			}
 		}
 		catch (RuntimeException ex) {
@@ -203,12 +207,18 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 			throw ex;
 		}
 		if (resume) {
-			resume(subscription, lastEventId);
+			resume(subscription, lastEventId, starts);
 		}
 		return subscription;
 	}
 
-	private void resume(RedisSubscription subscription, String lastEventId) {
+	/**
+	 * Replays what the client missed, part by part. Until a part's replay has gone out,
+	 * the ids the subscriber gets carry the client's own position for it: a client cut
+	 * off in the middle resumes from what it has, in every bucket.
+	 * @param starts per part, where its live events start
+	 */
+	private void resume(RedisSubscription subscription, String lastEventId, long[] starts) {
 		List<RedisSubscription.Part> parts = subscription.parts();
 		long[] positions = subscription.parse(lastEventId);
 		Replay.Outcome outcome;
@@ -228,15 +238,23 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 			}
 		}
 		if (outcome.reset()) {
+			// The client reloads: its ids go on from the live start.
+			for (RedisSubscription.Part part : parts) {
+				subscription.advance(part, starts[part.index]);
+			}
 			subscription.reset(true);
 		}
-		for (int i = 0; i < parts.size(); i++) {
-			RedisSubscription.Part part = parts.get(i);
-			if (!outcome.reset()) {
-				for (BrokerEvent event : outcome.events().get(i)) {
+		else {
+			for (RedisSubscription.Part part : parts) {
+				subscription.advance(part, positions[part.index]);
+			}
+			for (RedisSubscription.Part part : parts) {
+				for (BrokerEvent event : outcome.events().get(part.index)) {
 					subscription.deliver(part, event, Long.parseLong(event.id()));
 				}
-				part.bucket.saw(outcome.covered()[i]);
+				long covered = outcome.covered()[part.index];
+				subscription.advance(part, covered);
+				part.bucket.saw(covered);
 			}
 		}
 		for (int i = 0; i < parts.size(); i++) {
