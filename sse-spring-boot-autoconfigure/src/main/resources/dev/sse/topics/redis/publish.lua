@@ -121,9 +121,14 @@ for e = 1, (#ARGV - 8) / 4 do
         added = added - redis.call('XTRIM', stream, 'MINID', '~', string.format('%d', now - math.max(age, 30000000)))
       end
       if maxBytes > 0 then
+        -- Down to the bytes allowed, never into the live window (the newest 64 events and
+        -- 30 s), like the two trims above.
+        local window = now - 30000000
         for _ = 1, 64 do
           local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 2)
           if #oldest < 2 then break end
+          if number - tonumber(field(oldest[1], 'n') or '0') < 64 then break end
+          if tonumber(string.match(oldest[1][1], '^(%d+)')) >= window then break end
           if cumulative - tonumber(field(oldest[1], 'c')) + tonumber(field(oldest[1], 'w')) <= maxBytes then break end
           added = added - redis.call('XTRIM', stream, 'MINID', oldest[2][1])
         end

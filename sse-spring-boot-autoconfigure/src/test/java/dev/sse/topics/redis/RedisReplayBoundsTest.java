@@ -5,17 +5,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sse.test.RedisAdmin;
 import dev.sse.test.RedisTestServer;
+import dev.sse.topics.BrokerEvent;
+import dev.sse.topics.SseBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Replay is paged and bounded: whatever the history holds, no call stalls Redis for the
@@ -27,9 +31,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RedisReplayBoundsTest {
 
 	/**
-	 * Longer than any call of the broker may take inside Redis, with room for a busy CI.
+	 * A bound that tells a paged replay from an unbounded one whatever else the machine
+	 * runs: unpaged, one replay of these histories ran 4.5 to 6.5 s inside Redis; a page
+	 * takes a few milliseconds, more when the test shares its cores with a build.
 	 */
-	private static final long SLOW_MICROS = 25_000;
+	private static final long SLOW_MICROS = 100_000;
 
 	private final Brokers brokers = new Brokers();
 
@@ -196,6 +202,55 @@ class RedisReplayBoundsTest {
 		Brokers.Recorder onLarge = new Brokers.Recorder();
 		large.subscribe(List.of("t"), first, onLarge).close();
 		assertThat(onLarge.seen).containsExactly("RESET");
+	}
+
+	/**
+	 * A small {@code max-bytes} bounds what a resuming client replays, not what Redis
+	 * keeps for live delivery: a reader held a few events behind still finds them.
+	 */
+	@Test
+	void aReaderAFewEventsBehindFindsThemUnderASmallMaxBytesWhileAResumePastItResets() throws Exception {
+		RedisTestServer redis = this.brokers.add(RedisTestServer.start());
+		LettuceConnectionFactory factory = this.brokers.factory(redis.port());
+		RedisSseBroker behind = this.brokers.broker(factory, "win",
+				(s) -> s.history(1000, Duration.ofMinutes(5), 1000));
+		RedisSseBroker publisher = this.brokers.broker(factory, "win",
+				(s) -> s.history(1000, Duration.ofMinutes(5), 1000));
+		CountDownLatch holding = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		behind.subscribe(List.of("t"), null, new SseBroker.Subscriber() {
+			@Override
+			public void event(BrokerEvent event) {
+				holding.countDown();
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+
+			@Override
+			public void reset() {
+			}
+		});
+		Brokers.Recorder live = new Brokers.Recorder();
+		behind.subscribe(List.of("t"), null, live);
+		String first = publisher.publish("t", null, "e0").id();
+		assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+		// 40 events of about 340 bytes on the wire: far past max-bytes, inside the live
+		// window; trimming runs at the 17th and the 33rd.
+		List<String> expected = new ArrayList<>(List.of("e0"));
+		for (int i = 1; i <= 40; i++) {
+			publisher.publish("t", null, "e" + i + "-" + "d".repeat(300));
+			expected.add("e" + i + "-" + "d".repeat(300));
+		}
+		release.countDown();
+		await().atMost(Brokers.WAIT).until(() -> live.seen.contains(expected.get(expected.size() - 1)));
+		assertThat(live.seen).isEqualTo(expected);
+		Brokers.Recorder resumed = new Brokers.Recorder();
+		behind.subscribe(List.of("t"), first, resumed).close();
+		assertThat(resumed.seen).containsExactly("RESET");
 	}
 
 	/** The id of the n-th event after {@code first}, as a resuming client has it. */
