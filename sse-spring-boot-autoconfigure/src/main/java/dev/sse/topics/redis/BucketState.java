@@ -1,9 +1,12 @@
 package dev.sse.topics.redis;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import dev.sse.topics.BrokerEvent;
@@ -300,16 +303,19 @@ final class BucketState {
 	 * is reset; without them (a new epoch, or lost writes) every part is.
 	 */
 	private void restartAt(long seq, @Nullable Map<String, Long> lastIds) {
-		for (Map.Entry<String, List<Part>> entry : this.local.entrySet()) {
-			Long last = (lastIds != null) ? lastIds.get(entry.getKey()) : null;
-			for (Part part : entry.getValue()) {
-				if (lastIds == null) {
-					part.restart(seq);
-				}
-				else if (part.floor < seq && (last == null || last > part.floor)) {
+		// Each part once, whatever the number of its topics: one reset at most, decided
+		// from all of them before its floor moves.
+		Set<Part> parts = Collections.newSetFromMap(new IdentityHashMap<>());
+		this.local.values().forEach(parts::addAll);
+		for (Part part : parts) {
+			if (lastIds == null) {
+				part.restart(seq);
+			}
+			else if (part.floor < seq) {
+				if (changedSince(part, lastIds)) {
 					part.lost(seq);
 				}
-				else if (part.floor < seq && !part.replaying) {
+				else if (!part.replaying) {
 					part.floor = seq;
 					part.subscription.advance(part, seq);
 				}
@@ -321,6 +327,17 @@ final class BucketState {
 			// Ids of the epoch before mean nothing in this one.
 			this.highest = seq;
 		}
+	}
+
+	/** Whether one of the part's topics has an event above where the part stands. */
+	private static boolean changedSince(Part part, Map<String, Long> lastIds) {
+		for (String topic : part.topics) {
+			Long last = lastIds.get(topic);
+			if (last == null || last > part.floor) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 }

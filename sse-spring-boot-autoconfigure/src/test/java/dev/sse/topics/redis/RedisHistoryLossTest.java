@@ -117,15 +117,21 @@ class RedisHistoryLossTest {
 		RedisSseBroker publishing = this.brokers.broker(factory, "flushed", (s) -> s);
 		Brokers.Recorder live = new Brokers.Recorder();
 		reading.subscribe(List.of("t"), null, live);
+		// A stream of several topics of one bucket reloads once, not once per topic.
+		Brokers.Recorder several = new Brokers.Recorder();
+		reading.subscribe(List.of("t", "u", "v"), null, several);
 		String e1 = publishing.publish("t", null, "e1").id();
 		String e2 = publishing.publish("t", null, "e2").id();
-		await().atMost(Brokers.WAIT).until(() -> live.seen.size() == 2);
+		await().atMost(Brokers.WAIT).until(() -> live.seen.size() == 2 && several.seen.size() == 2);
 		admin.commands().flushall();
 		publishing.publish("t", null, "e3");
 		await().atMost(Brokers.WAIT).until(() -> live.seen.contains("RESET"));
 		publishing.publish("t", null, "e4");
 		await().atMost(Brokers.WAIT).until(() -> live.seen.contains("e4"));
 		assertThat(live.seen.subList(0, 3)).containsExactly("e1", "e2", "RESET");
+		await().atMost(Brokers.WAIT).until(() -> several.seen.contains("e4"));
+		assertThat(several.seen.subList(0, 3)).containsExactly("e1", "e2", "RESET");
+		assertThat(several.seen.stream().filter("RESET"::equals)).as("resets in %s", several.seen).hasSize(1);
 		assertThat(resume(reading, "t", e1)).containsExactly("RESET");
 		// Even a client that missed nothing before the flush cannot be told apart.
 		assertThat(resume(publishing, "t", e2)).containsExactly("RESET");

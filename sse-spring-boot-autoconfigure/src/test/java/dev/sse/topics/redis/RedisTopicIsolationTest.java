@@ -2,6 +2,7 @@ package dev.sse.topics.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -101,6 +102,14 @@ class RedisTopicIsolationTest {
 		Brokers.Recorder quiet = new Brokers.Recorder();
 		behind.subscribe(List.of("busy"), null, busy);
 		behind.subscribe(List.of("quiet"), null, quiet);
+		// Streams of a quiet and the busy topic: each is told to reset once, whichever of
+		// its topics the catch-up looks at first.
+		List<Brokers.Recorder> mixed = new ArrayList<>();
+		for (String other : List.of("a", "m", "z", "quiet", "q1", "q2", "zz", "0")) {
+			Brokers.Recorder recorder = new Brokers.Recorder();
+			behind.subscribe(List.of(other, "busy"), null, recorder);
+			mixed.add(recorder);
+		}
 		publisher.publish("hold", null, "h");
 		assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
 		for (int i = 0; i < 300; i++) {
@@ -114,6 +123,13 @@ class RedisTopicIsolationTest {
 		assertThat(busy.seen).first().isEqualTo("RESET");
 		assertThat(busy.seen).last().isEqualTo("after");
 		assertThat(quiet.seen).containsExactly("q");
+		await().atMost(Brokers.WAIT).until(() -> mixed.stream().allMatch((m) -> m.seen.contains("after")));
+		for (Brokers.Recorder m : mixed) {
+			assertThat(m.seen).as("a stream of a quiet topic and the busy one")
+				.startsWith("RESET")
+				.containsSubsequence("b299", "after");
+			assertThat(m.seen.stream().filter("RESET"::equals)).as("resets in %s", m.seen).hasSize(1);
+		}
 	}
 
 }
