@@ -28,6 +28,12 @@ final class Replay {
 
 	static final int PAGE_ENTRIES = 512;
 
+	/**
+	 * Topics per check: one call reads at most three entries of each, a few milliseconds
+	 * inside Redis at most.
+	 */
+	static final int CHECK_TOPICS = 100;
+
 	private final RedisCalls redis;
 
 	private final RedisBrokerSettings settings;
@@ -57,28 +63,37 @@ final class Replay {
 		int n = parts.size();
 		long[] covered = new long[n];
 		List<List<String>> lasts = new ArrayList<>(n);
-		boolean reset = false;
+		long bytes = 0;
 		for (int i = 0; i < n; i++) {
-			List<Object> check = check(parts.get(i), positions[i]);
-			int status = (int) RedisSseBroker.number(check.get(0));
-			covered[i] = Long.parseLong(RedisCalls.text(check.get(1)));
-			List<String> last = new ArrayList<>();
-			for (int t = 3; t < check.size(); t++) {
-				last.add(RedisCalls.text(check.get(t)));
+			Part part = parts.get(i);
+			List<String> last = new ArrayList<>(part.topics.size());
+			long bound = 0;
+			String origin = null;
+			for (int from = 0; from < part.topics.size(); from += CHECK_TOPICS) {
+				List<String> some = part.topics.subList(from, Math.min(part.topics.size(), from + CHECK_TOPICS));
+				List<Object> check = check(part, some, positions[i], bound, this.settings.replayBytes() - bytes);
+				int status = (int) RedisSseBroker.number(check.get(0));
+				if (status == 2) {
+					log.info(
+							"SSE topics: the replay after {} of {} is larger than sse.topics.buffer-size ({} bytes); "
+									+ "the subscriber is told to reset",
+							positions[i], abbreviate(part.topics), this.settings.replayBytes());
+				}
+				String epoch = RedisCalls.text(check.get(2));
+				if (status != 1 || (origin != null && !origin.equals(epoch))) {
+					return new Outcome(true, List.of(), covered);
+				}
+				origin = epoch;
+				bound = Long.parseLong(RedisCalls.text(check.get(1)));
+				bytes += RedisSseBroker.number(check.get(3));
+				for (int t = 4; t < check.size(); t++) {
+					last.add(RedisCalls.text(check.get(t)));
+				}
 			}
+			covered[i] = bound;
 			lasts.add(last);
-			if (status == 2) {
-				log.info(
-						"SSE topics: the replay after {} of {} is larger than sse.topics.buffer-size ({} bytes); "
-								+ "the subscriber is told to reset",
-						positions[i], abbreviate(parts.get(i).topics), this.settings.replayBytes());
-			}
-			reset |= status != 1;
 		}
 		List<List<BrokerEvent>> events = new ArrayList<>(n);
-		if (reset) {
-			return new Outcome(true, events, covered);
-		}
 		try {
 			for (int i = 0; i < n; i++) {
 				events.add(pages(parts.get(i), positions[i], lasts.get(i)));
@@ -93,7 +108,7 @@ final class Replay {
 	}
 
 	@SuppressWarnings("unchecked")
-	private List<Object> check(Part part, long position) {
+	private List<Object> check(Part part, List<String> topics, long position, long bound, long bytesLeft) {
 		Buckets.Bucket bucket = part.bucket.bucket();
 		List<byte[]> keys = new ArrayList<>();
 		keys.add(bucket.indexKey());
@@ -101,9 +116,10 @@ final class Replay {
 		args.add(RedisCalls.bytes(position));
 		args.add(RedisCalls.bytes(this.settings.historyTtl().toNanos() / 1000));
 		args.add(RedisCalls.bytes(this.settings.historySize()));
-		args.add(RedisCalls.bytes(this.settings.replayBytes()));
+		args.add(RedisCalls.bytes(bytesLeft));
 		args.add(RedisCalls.bytes(this.settings.historyBytes()));
-		for (String topic : part.topics) {
+		args.add(RedisCalls.bytes(bound));
+		for (String topic : topics) {
 			keys.add(bucket.streamKey(topic));
 			args.add(RedisCalls.bytes(topic));
 		}
