@@ -64,6 +64,7 @@ final class Replay {
 		long[] covered = new long[n];
 		List<List<String>> lasts = new ArrayList<>(n);
 		long bytes = 0;
+		boolean reset = false;
 		for (int i = 0; i < n; i++) {
 			Part part = parts.get(i);
 			List<String> last = new ArrayList<>(part.topics.size());
@@ -80,11 +81,17 @@ final class Replay {
 							positions[i], abbreviate(part.topics), this.settings.replayBytes());
 				}
 				String epoch = RedisCalls.text(check.get(2));
-				if (status != 1 || (origin != null && !origin.equals(epoch))) {
-					return new Outcome(true, List.of(), covered);
+				if (bound == 0) {
+					// What the subscriber reloads from, if it must: the events up to it
+					// are not sent live after its reset.
+					bound = Long.parseLong(RedisCalls.text(check.get(1)));
+				}
+				reset |= status != 1 || (origin != null && !origin.equals(epoch));
+				if (reset) {
+					// The other parts' first check only tells where they stand.
+					break;
 				}
 				origin = epoch;
-				bound = Long.parseLong(RedisCalls.text(check.get(1)));
 				bytes += RedisSseBroker.number(check.get(3));
 				for (int t = 4; t < check.size(); t++) {
 					last.add(RedisCalls.text(check.get(t)));
@@ -92,6 +99,9 @@ final class Replay {
 			}
 			covered[i] = bound;
 			lasts.add(last);
+		}
+		if (reset) {
+			return new Outcome(true, List.of(), covered);
 		}
 		List<List<BrokerEvent>> events = new ArrayList<>(n);
 		try {

@@ -1,6 +1,7 @@
 package dev.sse.topics.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,8 +58,15 @@ class RedisConcurrentPublishersTest {
 		RedisAdmin admin = this.brokers.add(RedisAdmin.on(redis.port()));
 		String bad = new String(Buckets.of("many", 1).get(0).streamKey("bad"), StandardCharsets.UTF_8);
 		admin.commands().set(bad, "not a stream");
-		RedisSseBroker publishing = this.brokers.broker(this.brokers.factory(redis.port()), "many", (s) -> s);
-		RedisSseBroker reading = this.brokers.broker(this.brokers.factory(redis.port()), "many", (s) -> s);
+		// A history longer than a topic gets: however far the reading instance's reader
+		// falls
+		// behind the burst, every event is still in Redis for it (a reader more than the
+		// history behind gets a reset instead, which is not what this test is about).
+		int history = publishers * each;
+		RedisSseBroker publishing = this.brokers.broker(this.brokers.factory(redis.port()), "many",
+				(s) -> s.history(history, Duration.ofMinutes(5), 0));
+		RedisSseBroker reading = this.brokers.broker(this.brokers.factory(redis.port()), "many",
+				(s) -> s.history(history, Duration.ofMinutes(5), 0));
 		List<String> shared = List.of("s0", "s1", "s2", "s3");
 		Map<String, Brokers.Recorder> recorders = new HashMap<>();
 		for (String topic : shared) {
