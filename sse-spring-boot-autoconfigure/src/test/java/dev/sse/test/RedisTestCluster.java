@@ -96,16 +96,27 @@ public final class RedisTestCluster implements AutoCloseable {
 
 	/** A Lettuce factory to the cluster that follows failovers (adaptive refresh). */
 	public LettuceConnectionFactory connectionFactory() {
-		RedisClusterConfiguration configuration = new RedisClusterConfiguration(
-				this.masters.stream().map((s) -> "127.0.0.1:" + s.port()).toList());
 		ClusterTopologyRefreshOptions refresh = ClusterTopologyRefreshOptions.builder()
 			.enableAllAdaptiveRefreshTriggers()
 			.enablePeriodicRefresh(Duration.ofSeconds(1))
 			.build();
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(configuration,
-				LettuceClientConfiguration.builder()
-					.clientOptions(ClusterClientOptions.builder().topologyRefreshOptions(refresh).build())
-					.build());
+		return started(LettuceClientConfiguration.builder()
+			.clientOptions(ClusterClientOptions.builder().topologyRefreshOptions(refresh).build())
+			.build());
+	}
+
+	/**
+	 * A Lettuce factory as an application may make it: no topology refresh of its own, so
+	 * only the broker's asking follows a failover.
+	 */
+	public LettuceConnectionFactory connectionFactoryWithoutRefresh() {
+		return started(LettuceClientConfiguration.defaultConfiguration());
+	}
+
+	private LettuceConnectionFactory started(LettuceClientConfiguration client) {
+		RedisClusterConfiguration configuration = new RedisClusterConfiguration(
+				this.masters.stream().map((s) -> "127.0.0.1:" + s.port()).toList());
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(configuration, client);
 		factory.afterPropertiesSet();
 		factory.start();
 		return factory;

@@ -27,6 +27,9 @@ public final class RedisTestServer implements AutoCloseable {
 
 	private RedisServer server;
 
+	/** The process id, read from the server when a signal is first sent. */
+	private long pid;
+
 	private RedisTestServer(int port, Path dir, String... settings) {
 		this.port = port;
 		this.dir = dir;
@@ -88,6 +91,7 @@ public final class RedisTestServer implements AutoCloseable {
 			for (String setting : this.settings) {
 				builder.setting(setting);
 			}
+			this.pid = 0;
 			this.server = builder.build();
 			this.server.start();
 		}
@@ -105,6 +109,44 @@ public final class RedisTestServer implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Freezes the process (SIGSTOP): its connections stay open and nothing is answered,
+	 * as a host that hangs.
+	 */
+	public void freeze() {
+		signal("STOP");
+	}
+
+	/** Kills the process at once (SIGKILL, frozen or not): a crash, nothing saved. */
+	public void crash() {
+		signal("KILL");
+	}
+
+	private void signal(String name) {
+		try {
+			if (this.pid == 0) {
+				this.pid = Long.parseLong(RedisTestCluster.call(this, (c) -> c.info("server"))
+					.lines()
+					.filter((line) -> line.startsWith("process_id:"))
+					.findFirst()
+					.orElseThrow()
+					.substring("process_id:".length())
+					.trim());
+			}
+			Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(this.pid)).inheritIO().start();
+			if (kill.waitFor() != 0) {
+				throw new IllegalStateException("kill -" + name + " " + this.pid + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
 		}
 	}
 

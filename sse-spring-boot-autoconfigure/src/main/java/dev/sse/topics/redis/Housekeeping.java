@@ -27,6 +27,9 @@ final class Housekeeping {
 
 	private static final int PURGE_ROUNDS = 10;
 
+	/** While a bucket does not answer, how often a cluster's topology is asked for. */
+	private static final long TOPOLOGY_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(5);
+
 	private final ConnectionWatch watch;
 
 	private final RedisCalls redis;
@@ -38,6 +41,9 @@ final class Housekeeping {
 	private @Nullable ScheduledExecutorService scheduler;
 
 	private long ticks;
+
+	/** When a cluster's topology was last asked for, in nanoseconds. */
+	private long topologyAskedAt = System.nanoTime() - TOPOLOGY_PERIOD_NANOS;
 
 	private final long[] nextPurge;
 
@@ -69,6 +75,7 @@ final class Housekeeping {
 
 	private void tick() {
 		try {
+			followCluster();
 			this.watch.check();
 			if (!this.watch.isReachable()) {
 				return;
@@ -90,6 +97,19 @@ final class Housekeeping {
 		}
 		catch (RuntimeException ex) {
 			log.warn("SSE topics housekeeping failed", ex);
+		}
+	}
+
+	/**
+	 * While a bucket's reader has lost Redis, asks a cluster for its topology every few
+	 * seconds: a failover is followed even when the client's own refresh is stuck.
+	 */
+	private void followCluster() {
+		long now = System.nanoTime();
+		if (now - this.topologyAskedAt >= TOPOLOGY_PERIOD_NANOS
+				&& this.readers.stream().anyMatch((reader) -> !reader.isConnected())
+				&& this.redis.refreshClusterTopology()) {
+			this.topologyAskedAt = now;
 		}
 	}
 

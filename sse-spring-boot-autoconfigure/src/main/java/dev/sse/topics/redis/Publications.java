@@ -48,6 +48,12 @@ final class Publications {
 
 	private final int inFlightLimit;
 
+	/**
+	 * How long a caller waits for its publication, and a call to Redis may take: the
+	 * command timeout the script's own deadline stands on, and a margin for the trip.
+	 */
+	private final Duration wait;
+
 	Publications(BucketState state, RedisCalls redis, RedisBrokerSettings settings, ConnectionWatch watch,
 			int buckets) {
 		this.inFlightLimit = Math.max(1, IN_FLIGHT / buckets);
@@ -56,6 +62,7 @@ final class Publications {
 		this.settings = settings;
 		this.watch = watch;
 		this.state = state;
+		this.wait = settings.commandTimeout().plus(Duration.ofMillis(500));
 	}
 
 	/** One publication, as the script takes it. */
@@ -84,19 +91,19 @@ final class Publications {
 	}
 
 	/**
-	 * Publishes and waits for the id, at most {@code wait}.
+	 * Publishes and waits for the id, at most the command timeout and a margin.
 	 * @throws SseBrokerException when Redis refused it, or did not answer in time (it may
 	 * have been published then)
 	 */
-	String publish(Pending pending, Duration wait) {
+	String publish(Pending pending) {
 		this.queue.add(pending);
 		send();
 		try {
-			return pending.id.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+			return pending.id.get(this.wait.toNanos(), TimeUnit.NANOSECONDS);
 		}
 		catch (TimeoutException ex) {
 			pending.abandoned.set(true);
-			throw new SseBrokerException("Redis did not answer the publication within " + wait.toMillis() + " ms");
+			throw new SseBrokerException("Redis did not answer the publication within " + this.wait.toMillis() + " ms");
 		}
 		catch (InterruptedException ex) {
 			pending.abandoned.set(true);
@@ -167,20 +174,21 @@ final class Publications {
 			args.add(pending.data);
 			args.add(RedisCalls.bytes(pending.weight));
 		}
-		this.redis.runAsync(RedisCalls.PUBLISH, keys, args).whenComplete((reply, failure) -> {
-			try {
-				answer(batch, reply, failure);
-			}
-			catch (RuntimeException ex) {
-				SseBrokerException error = new SseBrokerException(
-						"Unexpected answer of Redis to a publication: " + RedisCalls.message(ex), ex);
-				batch.forEach((pending) -> pending.id.completeExceptionally(error));
-			}
-			finally {
-				this.inFlight.decrementAndGet();
-				send();
-			}
-		});
+		this.redis.runAsync(RedisCalls.PUBLISH, keys, args, this.wait, "the publication")
+			.whenComplete((reply, failure) -> {
+				try {
+					answer(batch, reply, failure);
+				}
+				catch (RuntimeException ex) {
+					SseBrokerException error = new SseBrokerException(
+							"Unexpected answer of Redis to a publication: " + RedisCalls.message(ex), ex);
+					batch.forEach((pending) -> pending.id.completeExceptionally(error));
+				}
+				finally {
+					this.inFlight.decrementAndGet();
+					send();
+				}
+			});
 	}
 
 	private void answer(List<Pending> batch, @Nullable List<Object> reply, @Nullable Throwable failure) {

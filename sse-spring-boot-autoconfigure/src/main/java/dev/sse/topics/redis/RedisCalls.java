@@ -10,10 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.sse.topics.SseBrokerException;
+import io.lettuce.core.cluster.RedisClusterClient;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
@@ -26,6 +30,7 @@ import org.springframework.data.redis.connection.ReactiveRedisClusterConnection;
 import org.springframework.data.redis.connection.ReactiveRedisConnection;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisClusterNode;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.connection.stream.ByteBufferRecord;
 import org.springframework.data.redis.connection.stream.ReadOffset;
 import org.springframework.data.redis.connection.stream.StreamOffset;
@@ -66,10 +71,24 @@ final class RedisCalls {
 
 	private final Duration timeout;
 
+	/**
+	 * The deadlines of the calls no thread waits on: one daemon thread, which leaves when
+	 * no call is out for a while (so nothing needs stopping).
+	 */
+	private final ScheduledThreadPoolExecutor deadlines;
+
 	RedisCalls(ReactiveRedisConnectionFactory factory, Duration timeout) {
 		this.factory = factory;
 		this.template = new ReactiveRedisTemplate<>(factory, RedisSerializationContext.byteArray());
 		this.timeout = timeout;
+		this.deadlines = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(task, "sse-redis-deadlines");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.deadlines.setRemoveOnCancelPolicy(true);
+		this.deadlines.setKeepAliveTime(10, TimeUnit.SECONDS);
+		this.deadlines.allowCoreThreadTimeOut(true);
 	}
 
 	/**
@@ -100,18 +119,38 @@ final class RedisCalls {
 	}
 
 	/**
-	 * Runs a script without waiting; the caller bounds its own wait. Completes on a
-	 * Lettuce thread.
+	 * Runs a script without waiting. The result completes on a Lettuce thread, or at the
+	 * deadline with an {@link SseBrokerException} (the call is cancelled then): a call
+	 * that Lettuce holds for a node that is gone (a failed cluster master, until the
+	 * factory's own timeout, 60 s by default) must not hold its caller's place.
 	 */
 	@SuppressWarnings("unchecked")
-	java.util.concurrent.CompletableFuture<List<Object>> runAsync(
-			@SuppressWarnings("rawtypes") RedisScript<List> script, List<byte[]> keys, List<byte[]> args) {
+	CompletableFuture<List<Object>> runAsync(@SuppressWarnings("rawtypes") RedisScript<List> script, List<byte[]> keys,
+			List<byte[]> args, Duration deadline, String what) {
+		CompletableFuture<List<Object>> call;
 		try {
-			return this.template.execute(script, keys, args).next().map((reply) -> (List<Object>) reply).toFuture();
+			call = this.template.execute(script, keys, args).next().map((reply) -> (List<Object>) reply).toFuture();
 		}
 		catch (RuntimeException ex) {
-			return java.util.concurrent.CompletableFuture.failedFuture(ex);
+			return CompletableFuture.failedFuture(ex);
 		}
+		CompletableFuture<List<Object>> result = new CompletableFuture<>();
+		ScheduledFuture<?> timer = this.deadlines.schedule(() -> {
+			if (result.completeExceptionally(new SseBrokerException(
+					"Redis did not answer " + what + " within " + deadline.toMillis() + " ms"))) {
+				call.cancel(false);
+			}
+		}, deadline.toNanos(), TimeUnit.NANOSECONDS);
+		call.whenComplete((reply, failure) -> {
+			timer.cancel(false);
+			if (failure != null) {
+				result.completeExceptionally(failure);
+			}
+			else {
+				result.complete(reply);
+			}
+		});
+		return result;
 	}
 
 	<T> T run(RedisScript<T> script, List<byte[]> keys, List<byte[]> args, String what) {
@@ -128,6 +167,22 @@ final class RedisCalls {
 		catch (RuntimeException ex) {
 			throw new SseBrokerException("Cannot connect to Redis: " + message(ex), ex);
 		}
+	}
+
+	/**
+	 * Asks a Redis Cluster client to read the cluster's topology now, without waiting.
+	 * For a bucket that does not answer: Lettuce's own refresh (periodic, adaptive) can
+	 * stay "in progress" for good after a master dies, and keeps sending that master's
+	 * slots to it; a refresh asked for directly still runs.
+	 * @return whether the factory goes to a cluster (and a refresh was asked for)
+	 */
+	boolean refreshClusterTopology() {
+		if (this.factory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware()
+				&& lettuce.getNativeClient() instanceof RedisClusterClient cluster) {
+			cluster.refreshPartitionsAsync();
+			return true;
+		}
+		return false;
 	}
 
 	static void close(@Nullable ReactiveRedisConnection connection) {

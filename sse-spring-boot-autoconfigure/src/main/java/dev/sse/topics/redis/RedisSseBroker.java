@@ -1,6 +1,5 @@
 package dev.sse.topics.redis;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -47,8 +46,6 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 	 * to 8 masters, and a bucket's publications at once share script runs.
 	 */
 	static final int CLUSTER_BUCKETS = 8;
-
-	private static final Duration PUBLISH_MARGIN = Duration.ofMillis(500);
 
 	private final ReactiveRedisConnectionFactory connectionFactory;
 
@@ -140,8 +137,7 @@ public final class RedisSseBroker implements SseBroker, SmartLifecycle {
 		Publications.Pending pending = new Publications.Pending(topic, name, payload,
 				weight(data, payload.length, name.length));
 		try {
-			String id = this.publications.get(bucket.index())
-				.publish(pending, this.settings.commandTimeout().plus(PUBLISH_MARGIN));
+			String id = this.publications.get(bucket.index()).publish(pending);
 			return new BrokerEvent(topic, id, event, data);
 		}
 		catch (SseBrokerException ex) {
