@@ -63,7 +63,7 @@ class TopicsTest extends ServerTestSupport {
 	}
 
 	private long openTopicStreams(String route) {
-		return this.service.streams().stream().filter((s) -> s.mode().equals("topic")).count();
+		return this.service.streams().stream().filter((s) -> s.mode() == dev.sse.stream.StreamMode.TOPIC).count();
 	}
 
 	@Test

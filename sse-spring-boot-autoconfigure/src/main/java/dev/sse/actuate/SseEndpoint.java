@@ -10,6 +10,7 @@ import java.util.Set;
 
 import dev.sse.stream.DefaultSseService;
 import dev.sse.stream.SseStreamInfo;
+import dev.sse.stream.StreamMode;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -71,11 +72,11 @@ public class SseEndpoint {
 		boolean show = this.showValues.isShown(securityContext, this.roles);
 		List<SseStreamInfo> all = this.service.streams();
 		Map<String, Integer> byMode = new LinkedHashMap<>();
-		byMode.put("sync", 0);
-		byMode.put("async", 0);
-		byMode.put("topic", 0);
+		for (StreamMode mode : StreamMode.values()) {
+			byMode.put(mode.tag(), 0);
+		}
 		for (SseStreamInfo stream : all) {
-			byMode.merge(stream.mode(), 1, Integer::sum);
+			byMode.merge(stream.mode().tag(), 1, Integer::sum);
 		}
 		Instant now = Instant.now();
 		List<StreamDescriptor> newest = all.stream()
@@ -155,7 +156,7 @@ public class SseEndpoint {
 			List<String> topics) implements OperationResponseBody {
 
 		static StreamDescriptor of(SseStreamInfo stream, Instant now, boolean showAddress) {
-			return new StreamDescriptor(stream.id(), stream.route(), stream.mode(),
+			return new StreamDescriptor(stream.id(), stream.route(), stream.mode().tag(),
 					showAddress ? stream.remoteAddress() : MASK, stream.openedAt(),
 					Duration.between(stream.openedAt(), now).toMillis(), stream.eventsSent(), stream.bytesSent(),
 					stream.queuedBytes(), stream.lastSentEventId(), stream.topics());

@@ -6,8 +6,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.sse.stream.CloseReason;
+import dev.sse.stream.RejectReason;
 import dev.sse.stream.SseStreamInfo;
 import dev.sse.stream.StreamListener;
+import dev.sse.stream.StreamMode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,7 +28,7 @@ public final class SseMetrics implements StreamListener {
 	private final MeterRegistry registry;
 
 	/** Route, then mode: looked up on every event, so no key is built per call. */
-	private final Map<String, Map<String, RouteMeters>> byRoute = new ConcurrentHashMap<>();
+	private final Map<String, Map<StreamMode, RouteMeters>> byRoute = new ConcurrentHashMap<>();
 
 	/** The age clock of each open stream, by stream id. */
 	private final Map<String, LongTaskTimer.Sample> open = new ConcurrentHashMap<>();
@@ -39,14 +41,14 @@ public final class SseMetrics implements StreamListener {
 	}
 
 	private RouteMeters meters(SseStreamInfo stream) {
-		Map<String, RouteMeters> byMode = this.byRoute.get(stream.route());
+		Map<StreamMode, RouteMeters> byMode = this.byRoute.get(stream.route());
 		if (byMode == null) {
 			byMode = this.byRoute.computeIfAbsent(stream.route(), (route) -> new ConcurrentHashMap<>());
 		}
 		RouteMeters meters = byMode.get(stream.mode());
 		if (meters == null) {
 			meters = byMode.computeIfAbsent(stream.mode(),
-					(mode) -> new RouteMeters(this.registry, stream.route(), mode));
+					(mode) -> new RouteMeters(this.registry, stream.route(), mode.tag()));
 		}
 		return meters;
 	}
@@ -70,7 +72,7 @@ public final class SseMetrics implements StreamListener {
 	}
 
 	@Override
-	public void rejected(SseStreamInfo stream, String reason) {
+	public void rejected(SseStreamInfo stream, RejectReason reason) {
 		meters(stream).rejected(reason).increment();
 	}
 
@@ -111,7 +113,7 @@ public final class SseMetrics implements StreamListener {
 
 		private final Map<CloseReason, Counter> closed = new ConcurrentHashMap<>();
 
-		private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+		private final Map<RejectReason, Counter> rejected = new ConcurrentHashMap<>();
 
 		RouteMeters(MeterRegistry registry, String uri, String mode) {
 			this.registry = registry;
@@ -148,12 +150,12 @@ public final class SseMetrics implements StreamListener {
 						.register(this.registry));
 		}
 
-		Counter rejected(String reason) {
+		Counter rejected(RejectReason reason) {
 			return this.rejected.computeIfAbsent(reason,
 					(r) -> Counter.builder("sse.connections.rejected")
 						.description("SSE streams refused before they opened (503 or 429), by reason")
 						.tags(this.tags)
-						.tag("reason", r)
+						.tag("reason", r.tag())
 						.register(this.registry));
 		}
 

@@ -375,8 +375,8 @@ final class CallbackStream extends AbstractStream implements SseStream {
 	// ---- SseStreamInfo ----
 
 	@Override
-	public String mode() {
-		return this.async ? "async" : "sync";
+	public StreamMode mode() {
+		return this.async ? StreamMode.ASYNC : StreamMode.SYNC;
 	}
 
 	@Override

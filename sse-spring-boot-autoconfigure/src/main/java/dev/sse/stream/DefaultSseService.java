@@ -100,7 +100,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 			}
 			catch (TaskRejectedException ex) {
 				stream.abandon();
-				this.context.registry().rejected(stream, "capacity");
+				this.context.registry().rejected(stream, RejectReason.CAPACITY);
 				log.warn("Refused SSE stream {}: no thread for its async callback ({})", stream.description(),
 						ex.getMessage());
 				throw new SseStreamRejectedException(this.context.settings().retryAfter(), ex);
@@ -170,7 +170,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		catch (SseBrokerException ex) {
 			stream.abandon();
 			log.warn("Refused SSE stream {}: {}", stream.description(), ex.getMessage());
-			this.context.registry().rejected(stream, "broker");
+			this.context.registry().rejected(stream, RejectReason.BROKER);
 			throw new SseStreamRejectedException(HttpStatus.SERVICE_UNAVAILABLE, "Topics are unavailable",
 					this.context.settings().retryAfter(), ex);
 		}

@@ -25,7 +25,7 @@ public interface SseStreamInfo {
 	/**
 	 * @return {@code sync}, {@code async} or {@code topic}
 	 */
-	String mode();
+	StreamMode mode();
 
 	/**
 	 * @return the client's address

@@ -74,7 +74,7 @@ public final class StreamLimits {
 	 */
 	Permit acquire(HttpServletRequest request, boolean syncStream) throws Refused {
 		if (!take(this.open, this.maxConnections)) {
-			throw new Refused("limit",
+			throw new Refused(RejectReason.LIMIT,
 					new SseStreamRejectedException(HttpStatus.SERVICE_UNAVAILABLE,
 							"Too many open SSE streams (sse.max-connections=" + this.maxConnections + ")",
 							this.retryAfter, null));
@@ -85,7 +85,7 @@ public final class StreamLimits {
 			if (this.maxPerClient > 0) {
 				client = clientKey(request);
 				if (!takeFor(client)) {
-					throw new Refused("client-limit",
+					throw new Refused(RejectReason.CLIENT_LIMIT,
 							new SseStreamRejectedException(HttpStatus.TOO_MANY_REQUESTS,
 									"Too many open SSE streams for this client (sse.max-connections-per-client="
 											+ this.maxPerClient + ")",
@@ -96,7 +96,7 @@ public final class StreamLimits {
 				if (client != null) {
 					releaseFor(client);
 				}
-				throw new Refused("sync-limit",
+				throw new Refused(RejectReason.SYNC_LIMIT,
 						new SseStreamRejectedException(
 								HttpStatus.SERVICE_UNAVAILABLE, "Too many sync SSE streams (sse.max-sync-streams="
 										+ this.maxSync + "): each holds a request thread; use async mode",
@@ -123,7 +123,7 @@ public final class StreamLimits {
 			return;
 		}
 		if (!take(this.sync, this.maxSync)) {
-			throw new Refused("sync-limit", new SseStreamRejectedException(
+			throw new Refused(RejectReason.SYNC_LIMIT, new SseStreamRejectedException(
 					HttpStatus.SERVICE_UNAVAILABLE, "Too many SSE streams on request threads (sse.max-sync-streams="
 							+ this.maxSync + "): the async executor runs callbacks on the caller",
 					this.retryAfter, null));
@@ -229,17 +229,17 @@ public final class StreamLimits {
 	/** A refusal, with the reason the metrics count it under. */
 	static final class Refused extends Exception {
 
-		private final String reason;
+		private final RejectReason reason;
 
 		private final SseStreamRejectedException answer;
 
-		Refused(String reason, SseStreamRejectedException answer) {
+		Refused(RejectReason reason, SseStreamRejectedException answer) {
 			super(answer.getReason(), null, false, false);
 			this.reason = reason;
 			this.answer = answer;
 		}
 
-		String reason() {
+		RejectReason reason() {
 			return this.reason;
 		}
 

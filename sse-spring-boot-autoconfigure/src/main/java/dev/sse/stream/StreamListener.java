@@ -30,7 +30,7 @@ public interface StreamListener {
 	 * (the application is stopping), {@code limit} (a connection limit) or
 	 * {@code client-limit} (the client's own limit)
 	 */
-	default void rejected(SseStreamInfo stream, String reason) {
+	default void rejected(SseStreamInfo stream, RejectReason reason) {
 	}
 
 	/**

@@ -79,7 +79,7 @@ final class StreamRegistry {
 		}
 	}
 
-	void rejected(SseStreamInfo stream, String reason) {
+	void rejected(SseStreamInfo stream, RejectReason reason) {
 		tell((listener) -> listener.rejected(stream, reason));
 	}
 

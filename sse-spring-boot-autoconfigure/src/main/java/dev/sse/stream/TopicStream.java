@@ -151,8 +151,8 @@ final class TopicStream extends AbstractStream implements SseBroker.Subscriber {
 	// ---- SseStreamInfo ----
 
 	@Override
-	public String mode() {
-		return "topic";
+	public StreamMode mode() {
+		return StreamMode.TOPIC;
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.util.List;
 import dev.sse.autoconfigure.SseMetricsAutoConfiguration;
 import dev.sse.stream.CloseReason;
 import dev.sse.stream.SseStreamInfo;
+import dev.sse.stream.StreamMode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,8 +35,8 @@ class SseMetricsUriGuardTest {
 		}
 
 		@Override
-		public String mode() {
-			return "sync";
+		public StreamMode mode() {
+			return StreamMode.SYNC;
 		}
 
 		@Override
