@@ -1,9 +1,7 @@
 package dev.sse.stream;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -286,13 +284,9 @@ final class CallbackStream extends AbstractStream implements SseStream {
 		}
 		log.error("SSE callback of {} failed", description(), ex);
 		if (!isClosed()) {
-			Map<String, Object> body = new LinkedHashMap<>();
-			body.put("error", "Internal Server Error");
-			if (context().settings().includeErrorMessage() && ex.getMessage() != null) {
-				body.put("message", ex.getMessage());
-			}
+			String message = context().settings().includeErrorMessage() ? ex.getMessage() : null;
 			try {
-				deliver(context().encoder().event(context().settings().errorEventName(), null, errorJson(body)));
+				deliver(context().encoder().error(context().settings().errorEventName(), message));
 			}
 			catch (RuntimeException reportFailure) {
 				log.debug("Could not send the error event of SSE stream {}: {}", description(),
@@ -300,42 +294,6 @@ final class CallbackStream extends AbstractStream implements SseStream {
 			}
 		}
 		end(CloseReason.ERROR);
-	}
-
-	/** Written by hand so the error event needs no JSON library. */
-	private static String errorJson(Map<String, Object> body) {
-		StringBuilder json = new StringBuilder("{");
-		body.forEach((key, value) -> {
-			if (json.length() > 1) {
-				json.append(',');
-			}
-			json.append('"').append(key).append("\":");
-			appendJsonString(json, String.valueOf(value));
-		});
-		return json.append('}').toString();
-	}
-
-	private static void appendJsonString(StringBuilder json, String text) {
-		json.append('"');
-		for (int i = 0; i < text.length(); i++) {
-			char c = text.charAt(i);
-			switch (c) {
-				case '"' -> json.append("\\\"");
-				case '\\' -> json.append("\\\\");
-				case '\n' -> json.append("\\n");
-				case '\r' -> json.append("\\r");
-				case '\t' -> json.append("\\t");
-				default -> {
-					if (c < 0x20) {
-						json.append(String.format("\\u%04x", (int) c));
-					}
-					else {
-						json.append(c);
-					}
-				}
-			}
-		}
-		json.append('"');
 	}
 
 	private static boolean isInterruption(Throwable ex) {

@@ -255,6 +255,46 @@ public final class SseEncoder {
 	}
 
 	/**
+	 * Encodes the event that tells a client its stream's callback failed:
+	 * {@code {"error":"Internal Server Error"}}, with {@code "message"} when one is
+	 * given. The JSON is written here, so that the error event needs no JSON library.
+	 * @param event the event name
+	 * @param message the failure's message, or {@code null} to leave it out
+	 * @return the encoded event
+	 */
+	public EncodedEvent error(String event, @Nullable String message) {
+		StringBuilder json = new StringBuilder("{\"error\":\"Internal Server Error\"");
+		if (message != null) {
+			json.append(",\"message\":");
+			appendJsonString(json, message);
+		}
+		return event(event, null, json.append('}').toString());
+	}
+
+	private static void appendJsonString(StringBuilder json, String text) {
+		json.append('"');
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			switch (c) {
+				case '"' -> json.append("\\\"");
+				case '\\' -> json.append("\\\\");
+				case '\n' -> json.append("\\n");
+				case '\r' -> json.append("\\r");
+				case '\t' -> json.append("\\t");
+				default -> {
+					if (c < 0x20) {
+						json.append(String.format("\\u%04x", (int) c));
+					}
+					else {
+						json.append(c);
+					}
+				}
+			}
+		}
+		json.append('"');
+	}
+
+	/**
 	 * Checks an event name.
 	 * @param event the name, may be {@code null}
 	 * @throws IllegalArgumentException if the name contains CR or LF

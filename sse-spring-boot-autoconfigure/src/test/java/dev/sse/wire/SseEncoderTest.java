@@ -116,4 +116,41 @@ class SseEncoderTest {
 		assertThat(encoder.retry(Duration.ofSeconds(2)).asString()).isEqualTo("retry: 2000\n\n");
 	}
 
+	@Test
+	void theErrorEventIsJsonWithTheMessageOnlyWhenGiven() {
+		assertThat(this.encoder.error("error", null).asString())
+			.isEqualTo("event: error\ndata: {\"error\":\"Internal Server Error\"}\n\n");
+		assertThat(this.encoder.error("failed", "no \"model\"").asString()).isEqualTo(
+				"event: failed\ndata: {\"error\":\"Internal Server Error\",\"message\":\"no \\\"model\\\"\"}\n\n");
+	}
+
+	/**
+	 * Any message, whatever characters it holds, reads back exactly through a JSON
+	 * parser, on one data line.
+	 */
+	@Test
+	void anyErrorMessageReadsBackExactly() {
+		long seed = System.nanoTime();
+		java.util.Random random = new java.util.Random(seed);
+		String alphabet = "ab\"\\/\n\r\t\b\f\0\u0001\u001f\u007f é€😀\u2028";
+		tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
+		for (int round = 0; round < 2_000; round++) {
+			StringBuilder message = new StringBuilder();
+			int length = random.nextInt(20);
+			for (int i = 0; i < length; i++) {
+				message.appendCodePoint(alphabet.codePoints()
+					.skip(random.nextInt((int) alphabet.codePoints().count()))
+					.findFirst()
+					.getAsInt());
+			}
+			String event = this.encoder.error("error", message.toString()).asString();
+			assertThat(event).as("seed %d", seed).startsWith("event: error\ndata: ").endsWith("\n\n");
+			String data = event.substring("event: error\ndata: ".length(), event.length() - 2);
+			assertThat(data).as("seed %d", seed).doesNotContain("\n", "\r");
+			tools.jackson.databind.JsonNode node = json.readTree(data);
+			assertThat(node.get("error").asString()).isEqualTo("Internal Server Error");
+			assertThat(node.get("message").asString()).as("seed %d", seed).isEqualTo(message.toString());
+		}
+	}
+
 }
