@@ -40,7 +40,8 @@ final class Housekeeping {
 
 	private @Nullable ScheduledExecutorService scheduler;
 
-	private long ticks;
+	/** When the buckets' keys were last kept alive, in nanoseconds. */
+	private long touchedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
 	/** When a cluster's topology was last asked for, in nanoseconds. */
 	private long topologyAskedAt = System.nanoTime() - TOPOLOGY_PERIOD_NANOS;
@@ -80,8 +81,12 @@ final class Housekeeping {
 			if (!this.watch.isReachable()) {
 				return;
 			}
-			if (this.ticks++ % 5 == 0) {
+			long sinceTouch = System.nanoTime() - this.touchedAt;
+			// Every 5 s, or more often when the keys live shorter (they live twice the
+			// idle expiry): a bucket's index must never expire between two publications.
+			if (sinceTouch >= Math.min(TimeUnit.SECONDS.toNanos(5), this.settings.idleExpiry().toNanos() / 2)) {
 				touch();
+				this.touchedAt = System.nanoTime();
 			}
 			long now = System.nanoTime();
 			for (int b = 0; b < this.readers.size(); b++) {

@@ -64,6 +64,28 @@ class RedisHistoryLossTest {
 		assertThat(resume(broker, "t", e5)).containsExactly("e6");
 	}
 
+	/**
+	 * The bucket's keys live twice the idle expiry: a running instance keeps them alive
+	 * however short it is, so a quiet bucket is no new epoch (which would reset
+	 * everyone).
+	 */
+	@Test
+	void aQuietBucketKeepsItsStateWhileAnInstanceRunsHoweverShortTheIdleExpiry() throws Exception {
+		RedisTestServer redis = this.brokers.add(RedisTestServer.start());
+		RedisAdmin admin = this.brokers.add(RedisAdmin.on(redis.port()));
+		RedisSseBroker broker = this.brokers.broker(this.brokers.factory(redis.port()), "quiet",
+				(s) -> s.idleExpiry(Duration.ofMillis(1500)));
+		String e1 = broker.publish("t", null, "e1").id();
+		// Past the keys' 3 s lifetime, and the topic forgotten meanwhile.
+		await().during(Duration.ofSeconds(4))
+			.atMost(Duration.ofSeconds(6))
+			.until(() -> admin.commands().exists(indexKey("quiet")) == 1);
+		await().atMost(Brokers.WAIT).until(() -> admin.commands().exists(streamKey("quiet", "t")) == 0);
+		assertThat(resume(broker, "t", e1)).isEmpty();
+		broker.publish("t", null, "e2");
+		assertThat(resume(broker, "t", e1)).containsExactly("e2");
+	}
+
 	@Test
 	void aTopicWhoseKeysExpiredWhileNoInstanceRanResetsAClientFromBefore() throws Exception {
 		RedisTestServer redis = this.brokers.add(RedisTestServer.start());
