@@ -111,10 +111,16 @@ final class Housekeeping {
 	 */
 	private void followCluster() {
 		long now = System.nanoTime();
-		if (now - this.topologyAskedAt >= TOPOLOGY_PERIOD_NANOS
-				&& this.readers.stream().anyMatch((reader) -> !reader.isConnected())
-				&& this.redis.refreshClusterTopology()) {
-			this.topologyAskedAt = now;
+		if (now - this.topologyAskedAt < TOPOLOGY_PERIOD_NANOS
+				|| this.readers.stream().allMatch(BucketReader::isConnected)) {
+			return;
+		}
+		this.topologyAskedAt = now;
+		try {
+			this.redis.refreshClusterTopology();
+		}
+		catch (RuntimeException ex) {
+			log.debug("SSE topics: the cluster's topology could not be asked for: {}", ex.toString());
 		}
 	}
 

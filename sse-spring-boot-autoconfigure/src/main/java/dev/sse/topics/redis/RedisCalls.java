@@ -77,6 +77,9 @@ final class RedisCalls {
 	 */
 	private final ScheduledThreadPoolExecutor deadlines;
 
+	/** The cluster topology refresh last asked for (by the housekeeping thread only). */
+	private @Nullable CompletableFuture<Void> topologyRefresh;
+
 	RedisCalls(ReactiveRedisConnectionFactory factory, Duration timeout) {
 		this.factory = factory;
 		this.template = new ReactiveRedisTemplate<>(factory, RedisSerializationContext.byteArray());
@@ -170,19 +173,21 @@ final class RedisCalls {
 	}
 
 	/**
-	 * Asks a Redis Cluster client to read the cluster's topology now, without waiting.
-	 * For a bucket that does not answer: Lettuce's own refresh (periodic, adaptive) can
-	 * stay "in progress" for good after a master dies, and keeps sending that master's
-	 * slots to it; a refresh asked for directly still runs.
-	 * @return whether the factory goes to a cluster (and a refresh was asked for)
+	 * Asks a Redis Cluster client to read the cluster's topology now, without waiting,
+	 * and unless the last asking is still running. For a bucket that does not answer:
+	 * Lettuce's own refresh (periodic, adaptive) was seen to stay "in progress" after a
+	 * master died and keep sending that master's slots to it; a refresh asked for
+	 * directly still runs. A refresh waits for every node, a hung one up to the factory's
+	 * command timeout. Nothing for a factory that does not go to a cluster.
 	 */
-	boolean refreshClusterTopology() {
-		if (this.factory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware()
+	void refreshClusterTopology() {
+		if (this.factory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware() && lettuce.isRunning()
 				&& lettuce.getNativeClient() instanceof RedisClusterClient cluster) {
-			cluster.refreshPartitionsAsync();
-			return true;
+			CompletableFuture<Void> running = this.topologyRefresh;
+			if (running == null || running.isDone()) {
+				this.topologyRefresh = cluster.refreshPartitionsAsync().toCompletableFuture();
+			}
 		}
-		return false;
 	}
 
 	static void close(@Nullable ReactiveRedisConnection connection) {

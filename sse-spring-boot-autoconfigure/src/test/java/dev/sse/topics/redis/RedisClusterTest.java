@@ -107,9 +107,14 @@ class RedisClusterTest {
 		// Lettuce for that node (60 s, the factory's timeout): the broker gives up at its
 		// own deadline, and the bucket's next publications are not queued behind it.
 		doomed.freeze();
-		assertThatThrownBy(() -> a.publish(onDoomed, null, "lost")).isInstanceOf(SseBrokerException.class)
-			.hasMessageContaining("did not answer the publication within 2500 ms");
-		doomed.crash();
+		try {
+			assertThatThrownBy(() -> a.publish(onDoomed, null, "lost")).isInstanceOf(SseBrokerException.class)
+				.hasMessageContaining("did not answer the publication within 2500 ms");
+		}
+		finally {
+			// A frozen process ignores the SIGTERM of a plain stop.
+			doomed.crash();
+		}
 		await().atMost(Duration.ofSeconds(60))
 			.until(() -> RedisTestCluster.call(replica, (c) -> c.info("replication")).contains("role:master"));
 		await().atMost(Duration.ofSeconds(30)).ignoreException(SseBrokerException.class).untilAsserted(() -> {
