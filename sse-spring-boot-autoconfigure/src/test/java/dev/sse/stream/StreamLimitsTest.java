@@ -59,15 +59,15 @@ class StreamLimitsTest {
 			else {
 				String client = "c" + random.nextInt(3);
 				boolean sync = random.nextBoolean();
-				String expected = null;
+				RejectReason expected = null;
 				if (max > 0 && held.size() >= max) {
-					expected = "limit";
+					expected = RejectReason.LIMIT;
 				}
 				else if (perClient > 0 && byClient.getOrDefault(client, 0) >= perClient) {
-					expected = "client-limit";
+					expected = RejectReason.CLIENT_LIMIT;
 				}
 				else if (sync && maxSync > 0 && syncHeld >= maxSync) {
-					expected = "sync-limit";
+					expected = RejectReason.SYNC_LIMIT;
 				}
 				try {
 					StreamLimits.Permit permit = limits.acquire(request(client), sync);
@@ -135,7 +135,7 @@ class StreamLimitsTest {
 		StreamLimits.Permit other = assertAdmitted(limits, "b", false);
 		StreamLimits.Refused refused = catchThrowableOfType(StreamLimits.Refused.class,
 				() -> limits.takeRequestThread(other));
-		assertThat(refused.reason()).isEqualTo("sync-limit");
+		assertThat(refused.reason()).isEqualTo(RejectReason.SYNC_LIMIT);
 		async.releaseRequestThread();
 		assertThat(limits.openSync()).isZero();
 		limits.takeRequestThread(null);
