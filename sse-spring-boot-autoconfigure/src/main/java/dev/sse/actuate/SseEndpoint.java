@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.sse.stream.DefaultSseService;
 import dev.sse.stream.SseStreamInfo;
+import dev.sse.stream.SseStreams;
 import dev.sse.stream.StreamMode;
 import org.jspecify.annotations.Nullable;
 
@@ -39,7 +39,7 @@ public class SseEndpoint {
 
 	private static final String MASK = "******";
 
-	private final DefaultSseService service;
+	private final SseStreams service;
 
 	private final Map<String, Object> limits;
 
@@ -53,7 +53,7 @@ public class SseEndpoint {
 	 * @param showValues when client addresses are shown
 	 * @param roles the roles that see them with {@link Show#WHEN_AUTHORIZED}
 	 */
-	public SseEndpoint(DefaultSseService service, Map<String, Object> limits, Show showValues, Set<String> roles) {
+	public SseEndpoint(SseStreams service, Map<String, Object> limits, Show showValues, Set<String> roles) {
 		this.service = service;
 		this.limits = limits;
 		this.showValues = showValues;

@@ -7,6 +7,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import dev.sse.SseService;
 import dev.sse.stream.DataConverter;
 import dev.sse.stream.DefaultSseService;
+import dev.sse.stream.SseStreams;
 import dev.sse.stream.JacksonDataConverter;
 import dev.sse.stream.SseStreamInterceptor;
 import dev.sse.stream.StreamExecutors;
@@ -171,9 +172,8 @@ public final class SseAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnBean(DefaultSseService.class)
-	static SseShutdownListener sseShutdownListener(ObjectProvider<DefaultSseService> service,
-			ApplicationContext context) {
+	@ConditionalOnBean(SseStreams.class)
+	static SseShutdownListener sseShutdownListener(ObjectProvider<SseStreams> service, ApplicationContext context) {
 		return new SseShutdownListener(service, context);
 	}
 

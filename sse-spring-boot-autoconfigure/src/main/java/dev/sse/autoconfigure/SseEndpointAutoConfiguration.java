@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.sse.actuate.SseEndpoint;
-import dev.sse.stream.DefaultSseService;
+import dev.sse.stream.SseStreams;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -22,15 +22,15 @@ import org.springframework.core.env.Environment;
  */
 @AutoConfiguration(after = SseAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
-@ConditionalOnBean(DefaultSseService.class)
+@ConditionalOnBean(SseStreams.class)
 @ConditionalOnAvailableEndpoint(SseEndpoint.class)
 @EnableConfigurationProperties(SseEndpointProperties.class)
 public final class SseEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	SseEndpoint sseEndpoint(DefaultSseService service, SseProperties properties,
-			SseEndpointProperties endpointProperties, Environment environment) {
+	SseEndpoint sseEndpoint(SseStreams service, SseProperties properties, SseEndpointProperties endpointProperties,
+			Environment environment) {
 		Map<String, Object> limits = new LinkedHashMap<>();
 		boolean virtual = properties.getExecutor().useVirtualThreads(environment);
 		limits.put("asyncVirtualThreads", virtual);

@@ -1,6 +1,6 @@
 package dev.sse.autoconfigure;
 
-import dev.sse.stream.DefaultSseService;
+import dev.sse.stream.SseStreams;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationContext;
@@ -17,11 +17,11 @@ import org.springframework.core.Ordered;
  */
 final class SseShutdownListener implements ApplicationListener<ContextClosedEvent>, Ordered {
 
-	private final ObjectProvider<DefaultSseService> service;
+	private final ObjectProvider<SseStreams> service;
 
 	private final ApplicationContext context;
 
-	SseShutdownListener(ObjectProvider<DefaultSseService> service, ApplicationContext context) {
+	SseShutdownListener(ObjectProvider<SseStreams> service, ApplicationContext context) {
 		this.service = service;
 		this.context = context;
 	}
@@ -29,7 +29,7 @@ final class SseShutdownListener implements ApplicationListener<ContextClosedEven
 	@Override
 	public void onApplicationEvent(ContextClosedEvent event) {
 		if (event.getApplicationContext() == this.context) {
-			this.service.ifAvailable(DefaultSseService::stop);
+			this.service.ifAvailable(SseStreams::shutdown);
 		}
 	}
 

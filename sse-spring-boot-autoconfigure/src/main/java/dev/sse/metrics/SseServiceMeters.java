@@ -2,7 +2,7 @@ package dev.sse.metrics;
 
 import java.util.function.ToDoubleFunction;
 
-import dev.sse.stream.DefaultSseService;
+import dev.sse.stream.SseStreams;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SseServiceMeters implements MeterBinder {
 
-	private final DefaultSseService service;
+	private final SseStreams service;
 
 	private final @Nullable Integer asyncLimit;
 
@@ -26,7 +26,7 @@ public final class SseServiceMeters implements MeterBinder {
 	 * @param asyncLimit the most async callbacks at once, or {@code null} when unbounded
 	 * @param syncLimit the most sync callbacks at once, or {@code null} when unbounded
 	 */
-	public SseServiceMeters(DefaultSseService service, @Nullable Integer asyncLimit, @Nullable Integer syncLimit) {
+	public SseServiceMeters(SseStreams service, @Nullable Integer asyncLimit, @Nullable Integer syncLimit) {
 		this.service = service;
 		this.asyncLimit = asyncLimit;
 		this.syncLimit = syncLimit;
@@ -48,7 +48,7 @@ public final class SseServiceMeters implements MeterBinder {
 			gauge(registry, "sse.callbacks.limit", "Most callbacks at once: past it a stream is refused with 503",
 					"sync", (s) -> limit);
 		}
-		Gauge.builder("sse.connections.queued", this.service, DefaultSseService::queuedBytes)
+		Gauge.builder("sse.connections.queued", this.service, SseStreams::queuedBytes)
 			.baseUnit("bytes")
 			.description("Bytes waiting to be written to the clients of open streams")
 			.register(registry);
@@ -61,7 +61,7 @@ public final class SseServiceMeters implements MeterBinder {
 	}
 
 	private void gauge(MeterRegistry registry, String name, String description, String mode,
-			ToDoubleFunction<DefaultSseService> value) {
+			ToDoubleFunction<SseStreams> value) {
 		Gauge.builder(name, this.service, value).description(description).tag("mode", mode).register(registry);
 	}
 

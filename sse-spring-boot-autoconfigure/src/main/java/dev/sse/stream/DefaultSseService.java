@@ -35,7 +35,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * the web server's graceful shutdown, so that never waits on a stream. Thread-safe.
  * Internal: inject {@link SseService}.
  */
-public class DefaultSseService implements SseService, SmartLifecycle, DisposableBean {
+public class DefaultSseService implements SseService, SseStreams, SmartLifecycle, DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(DefaultSseService.class);
 
@@ -314,36 +314,22 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 
 	// ---- for operators ----
 
-	/**
-	 * The number of open streams.
-	 * @return how many streams are open now
-	 */
+	@Override
 	public int openStreams() {
 		return this.context.registry().size();
 	}
 
-	/**
-	 * The open streams.
-	 * @return a snapshot, in no particular order
-	 */
+	@Override
 	public List<SseStreamInfo> streams() {
 		return List.copyOf(this.context.registry().streams());
 	}
 
-	/**
-	 * One open stream.
-	 * @param id its id
-	 * @return the stream, or {@code null} if no open stream has that id
-	 */
+	@Override
 	public @Nullable SseStreamInfo stream(String id) {
 		return this.context.registry().get(id);
 	}
 
-	/**
-	 * Closes an open stream (reason {@code evicted}); its callback is interrupted.
-	 * @param id its id
-	 * @return whether a stream with that id was open
-	 */
+	@Override
 	public boolean evict(String id) {
 		AbstractStream stream = this.context.registry().get(id);
 		if (stream == null) {
@@ -353,20 +339,12 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		return true;
 	}
 
-	/**
-	 * Callbacks running now: sync ones hold a request thread each, async ones a thread of
-	 * the {@code sseTaskExecutor}.
-	 * @param async which
-	 * @return how many
-	 */
+	@Override
 	public int runningCallbacks(boolean async) {
 		return this.context.registry().runningCallbacks(async);
 	}
 
-	/**
-	 * The bytes waiting to be written to the clients of all open streams.
-	 * @return the sum
-	 */
+	@Override
 	public long queuedBytes() {
 		long total = 0;
 		for (AbstractStream stream : this.context.registry().streams()) {
@@ -375,10 +353,7 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		return total;
 	}
 
-	/**
-	 * The broker behind topics.
-	 * @return the broker
-	 */
+	@Override
 	public SseBroker broker() {
 		return this.context.broker();
 	}
@@ -417,6 +392,11 @@ public class DefaultSseService implements SseService, SmartLifecycle, Disposable
 		if (!registry.awaitDrained(SHUTDOWN_WAIT)) {
 			log.warn("{} SSE stream(s) still closing after {}", registry.size(), SHUTDOWN_WAIT);
 		}
+	}
+
+	@Override
+	public void shutdown() {
+		stop();
 	}
 
 	@Override

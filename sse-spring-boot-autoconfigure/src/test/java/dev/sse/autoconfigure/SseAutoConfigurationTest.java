@@ -8,6 +8,7 @@ import dev.sse.SseService;
 import dev.sse.stream.DataConverter;
 import dev.sse.stream.DefaultSseService;
 import dev.sse.stream.JacksonDataConverter;
+import dev.sse.stream.SseStreams;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -36,6 +37,9 @@ class SseAutoConfigurationTest {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(SseService.class);
 			assertThat(context).getBean(SseService.class).isInstanceOf(DefaultSseService.class);
+			// The operator's view is the same bean, and the shutdown ends its streams.
+			assertThat(context.getBean(SseStreams.class)).isSameAs(context.getBean(SseService.class));
+			assertThat(context).hasSingleBean(SseShutdownListener.class);
 			assertThat(context).hasBean(SseAutoConfiguration.TASK_EXECUTOR_BEAN_NAME);
 			// Platform threads (no spring.threads.virtual.enabled): a pool that reuses
 			// them, bounded by sse.executor.max-concurrency, refusing past it.
@@ -146,6 +150,7 @@ class SseAutoConfigurationTest {
 		this.runner.withUserConfiguration(OwnService.class).run((context) -> {
 			assertThat(context).hasSingleBean(SseService.class);
 			assertThat(context).doesNotHaveBean(DefaultSseService.class);
+			assertThat(context).doesNotHaveBean(SseStreams.class).doesNotHaveBean(SseShutdownListener.class);
 		});
 	}
 
