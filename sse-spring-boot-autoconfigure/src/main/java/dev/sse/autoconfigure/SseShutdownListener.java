@@ -5,6 +5,7 @@ import dev.sse.stream.SseStreams;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.Lifecycle;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.Ordered;
 
@@ -29,7 +30,13 @@ final class SseShutdownListener implements ApplicationListener<ContextClosedEven
 	@Override
 	public void onApplicationEvent(ContextClosedEvent event) {
 		if (event.getApplicationContext() == this.context) {
-			this.service.ifAvailable(SseStreams::shutdown);
+			// The service's lifecycle stop, ahead of the lifecycle phase: ends every open
+			// stream (reason shutdown) and opens no more.
+			this.service.ifUnique((streams) -> {
+				if (streams instanceof Lifecycle lifecycle) {
+					lifecycle.stop();
+				}
+			});
 		}
 	}
 

@@ -226,7 +226,7 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 			return;
 		}
 		scheduleTimeout();
-		log.debug("SSE stream {} open ({})", description(), mode());
+		log.debug("SSE stream {} open ({})", description(), mode().tag());
 		opened();
 	}
 

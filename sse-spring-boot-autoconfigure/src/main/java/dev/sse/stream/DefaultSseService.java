@@ -395,11 +395,6 @@ public class DefaultSseService implements SseService, SseStreams, SmartLifecycle
 	}
 
 	@Override
-	public void shutdown() {
-		stop();
-	}
-
-	@Override
 	public boolean isRunning() {
 		return this.running;
 	}

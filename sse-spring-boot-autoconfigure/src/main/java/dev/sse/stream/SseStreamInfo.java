@@ -23,7 +23,8 @@ public interface SseStreamInfo {
 	String route();
 
 	/**
-	 * @return {@code sync}, {@code async} or {@code topic}
+	 * @return how it is served (its {@link StreamMode#tag() tag} is the meters' and the
+	 * endpoint's {@code mode})
 	 */
 	StreamMode mode();
 

@@ -7,8 +7,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The operator's view of the open streams: what the Actuator endpoint, the meters and the
- * shutdown use, implemented by the auto-configured service. An SPI type: read it, do not
- * implement it.
+ * shutdown use, implemented by the auto-configured service. Inject it to list or evict
+ * streams; do not implement it (the starter does not back off for it). The shutdown stops
+ * it through its {@link org.springframework.context.Lifecycle}.
  */
 public interface SseStreams {
 
@@ -57,11 +58,5 @@ public interface SseStreams {
 	 * @return the broker
 	 */
 	SseBroker broker();
-
-	/**
-	 * Ends every open stream (reason {@code shutdown}) and opens no more: the application
-	 * is closing.
-	 */
-	void shutdown();
 
 }

@@ -26,9 +26,8 @@ public interface StreamListener {
 	/**
 	 * A stream was refused before it opened (503 or 429): it is not counted as closed.
 	 * @param stream the stream that never opened
-	 * @param reason {@code capacity} (no thread for its async callback), {@code shutdown}
-	 * (the application is stopping), {@code limit} (a connection limit) or
-	 * {@code client-limit} (the client's own limit)
+	 * @param reason why (its {@link RejectReason#tag() tag} is the meter's
+	 * {@code reason})
 	 */
 	default void rejected(SseStreamInfo stream, RejectReason reason) {
 	}

@@ -125,8 +125,9 @@ class SseEncoderTest {
 	}
 
 	/**
-	 * Any message, whatever characters it holds, reads back exactly through a JSON
-	 * parser, on one data line.
+	 * Any well-formed message, whatever characters it holds (quotes, backslashes,
+	 * controls, line breaks, non-BMP), reads back exactly through a JSON parser, on one
+	 * data line. (A lone surrogate reaches the wire as {@code ?}, as for every event.)
 	 */
 	@Test
 	void anyErrorMessageReadsBackExactly() {
