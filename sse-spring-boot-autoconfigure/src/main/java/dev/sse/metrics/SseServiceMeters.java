@@ -3,6 +3,7 @@ package dev.sse.metrics;
 import java.util.function.ToDoubleFunction;
 
 import dev.sse.stream.SseStreams;
+import dev.sse.stream.StreamMode;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -34,19 +35,19 @@ public final class SseServiceMeters implements MeterBinder {
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
-		gauge(registry, "sse.callbacks.running", "Callbacks running now (sync: on a request thread each)", "sync",
-				(s) -> s.runningCallbacks(false));
-		gauge(registry, "sse.callbacks.running", "Callbacks running now (async: on the sseTaskExecutor)", "async",
-				(s) -> s.runningCallbacks(true));
+		gauge(registry, "sse.callbacks.running", "Callbacks running now (sync: on a request thread each)",
+				StreamMode.SYNC.tag(), (s) -> s.runningCallbacks(false));
+		gauge(registry, "sse.callbacks.running", "Callbacks running now (async: on the sseTaskExecutor)",
+				StreamMode.ASYNC.tag(), (s) -> s.runningCallbacks(true));
 		if (this.asyncLimit != null) {
 			int limit = this.asyncLimit;
 			gauge(registry, "sse.callbacks.limit", "Most callbacks at once: past it a stream is refused with 503",
-					"async", (s) -> limit);
+					StreamMode.ASYNC.tag(), (s) -> limit);
 		}
 		if (this.syncLimit != null) {
 			int limit = this.syncLimit;
 			gauge(registry, "sse.callbacks.limit", "Most callbacks at once: past it a stream is refused with 503",
-					"sync", (s) -> limit);
+					StreamMode.SYNC.tag(), (s) -> limit);
 		}
 		Gauge.builder("sse.connections.queued", this.service, SseStreams::queuedBytes)
 			.baseUnit("bytes")
