@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import dev.sse.test.RedisTestServer;
 import dev.sse.test.TcpProxy;
@@ -130,6 +132,36 @@ class RedisDeadlinesTest {
 		assertThatThrownBy(() -> broker.subscribe(List.of("t"), null, new Brokers.Recorder()))
 			.isInstanceOf(SseBrokerException.class)
 			.hasMessageContaining("is older than 99.0.0");
+	}
+
+	/**
+	 * A call no thread waits on (a publication's script run) ends at the broker's
+	 * deadline, not the factory's 60 s: its place among the bucket's calls in flight is
+	 * given back.
+	 */
+	@Test
+	void anUnansweredAsyncCallFailsAtItsDeadlineAndAnAnsweredOneCompletes() throws Exception {
+		RedisTestServer redis = this.brokers.add(RedisTestServer.start());
+		TcpProxy link = this.brokers.add(TcpProxy.to(redis.port()));
+		RedisCalls calls = new RedisCalls(this.brokers.factory(link.port()), Duration.ofSeconds(2));
+		Buckets.Bucket bucket = Buckets.of("calls", 1).get(0);
+		List<byte[]> keys = List.of(bucket.indexKey(), bucket.feedKey());
+		List<byte[]> args = List.of(RedisCalls.bytes(0), RedisCalls.bytes(60_000));
+		assertThat(calls.runAsync(RedisCalls.STATE, keys, args, Duration.ofSeconds(1), "the test call")
+			.get(5, TimeUnit.SECONDS)).isNotNull();
+		link.hang();
+		try {
+			CompletableFuture<?> hung = calls.runAsync(RedisCalls.STATE, keys, args, Duration.ofSeconds(1),
+					"the test call");
+			// Well before the factory's 60 s.
+			assertThatThrownBy(() -> hung.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+				.cause()
+				.isInstanceOf(SseBrokerException.class)
+				.hasMessage("Redis did not answer the test call within 1000 ms");
+		}
+		finally {
+			link.resume();
+		}
 	}
 
 }
