@@ -178,14 +178,23 @@ final class RedisCalls {
 	 * Lettuce's own refresh (periodic, adaptive) was seen to stay "in progress" after a
 	 * master died and keep sending that master's slots to it; a refresh asked for
 	 * directly still runs. A refresh waits for every node, a hung one up to the factory's
-	 * command timeout. Nothing for a factory that does not go to a cluster.
+	 * command timeout; past the broker's own, the next asking does not wait for it.
+	 * Nothing for a factory that does not go to a cluster.
 	 */
 	void refreshClusterTopology() {
 		if (this.factory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware() && lettuce.isRunning()
 				&& lettuce.getNativeClient() instanceof RedisClusterClient cluster) {
 			CompletableFuture<Void> running = this.topologyRefresh;
 			if (running == null || running.isDone()) {
-				this.topologyRefresh = cluster.refreshPartitionsAsync().toCompletableFuture();
+				// With the broker's deadline: one started while a master hung waits for
+				// it up
+				// to the factory's timeout (60 s by default), and a new one, once the
+				// master
+				// is gone, takes milliseconds.
+				this.topologyRefresh = cluster.refreshPartitionsAsync()
+					.toCompletableFuture()
+					.copy()
+					.orTimeout(this.timeout.toMillis(), TimeUnit.MILLISECONDS);
 			}
 		}
 	}
