@@ -182,6 +182,10 @@ class RedisFaultsTest {
 				got.add(onB.next(WAIT));
 			}
 			assertThat(got).containsExactlyElementsOf(meanwhile);
+			// Its readers are back; its watch says so at its next round (within a
+			// second):
+			// until then its publications fail fast.
+			await().atMost(WAIT).until(() -> broker(b).isAvailable());
 			String live = sse(b).publish("p", "live");
 			assertThat(onB.next(WAIT)).isEqualTo(new Event("message", "live", live));
 		}
