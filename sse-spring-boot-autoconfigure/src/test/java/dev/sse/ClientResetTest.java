@@ -4,7 +4,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.ContainerProbe;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;

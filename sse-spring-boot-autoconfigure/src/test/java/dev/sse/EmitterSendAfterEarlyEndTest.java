@@ -6,8 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.sse.SseService;
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.ContainerProbe;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;

@@ -3,7 +3,7 @@ package dev.sse;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.EventClient.Event;
 import dev.sse.test.EventClient;
 import dev.sse.test.ServerTestSupport;

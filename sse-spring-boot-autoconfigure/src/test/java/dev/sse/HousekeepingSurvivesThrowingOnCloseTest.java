@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 
-import dev.sse.SseOptions;
-import dev.sse.SseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.Signals;

@@ -2,8 +2,7 @@ package dev.sse;
 
 import java.time.Duration;
 
-import dev.sse.SseService;
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.Signals;
 import dev.sse.test.TestApp;

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;

@@ -3,7 +3,7 @@ package dev.sse;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.sse.autoconfigure.SseAutoConfiguration;
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;

@@ -1,9 +1,9 @@
 package dev.sse;
 
-import dev.sse.stream.CloseReason;
-import dev.sse.stream.DefaultSseService;
-import dev.sse.stream.SseStreamInfo;
-import dev.sse.stream.StreamListener;
+import dev.sse.spi.CloseReason;
+import dev.sse.internal.stream.DefaultSseService;
+import dev.sse.spi.SseStreamInfo;
+import dev.sse.spi.StreamListener;
 import dev.sse.test.EventClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;

@@ -3,9 +3,7 @@ package dev.sse;
 import java.io.IOException;
 import java.time.Duration;
 
-import dev.sse.SseOptions;
-import dev.sse.SseService;
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.ContainerProbe;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;

@@ -3,14 +3,13 @@ package dev.sse;
 import java.time.Duration;
 import java.util.Collection;
 
-import dev.sse.SseService;
 import dev.sse.test.EventClient.Event;
 import dev.sse.test.EventClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
-import dev.sse.topics.BrokerEvent;
-import dev.sse.topics.InMemorySseBroker;
-import dev.sse.topics.SseBroker;
+import dev.sse.spi.BrokerEvent;
+import dev.sse.internal.topics.InMemorySseBroker;
+import dev.sse.spi.SseBroker;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,7 @@ package dev.sse;
 
 import java.time.Duration;
 
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.EventClient.Event;
 import dev.sse.test.EventClient;
 import dev.sse.test.TestApp;

@@ -81,7 +81,8 @@ class ShutdownTest {
 				assertThat(client.status()).as("stream %d (%s)", i, path).isEqualTo(200);
 				clients.add(client);
 			}
-			dev.sse.stream.DefaultSseService service = context.getBean(dev.sse.stream.DefaultSseService.class);
+			dev.sse.internal.stream.DefaultSseService service = context
+				.getBean(dev.sse.internal.stream.DefaultSseService.class);
 			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> service.openStreams() == 1000);
 			long start = System.nanoTime();
 			context.close();

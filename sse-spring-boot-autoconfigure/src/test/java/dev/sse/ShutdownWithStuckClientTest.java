@@ -3,7 +3,7 @@ package dev.sse;
 import java.net.Socket;
 import java.time.Duration;
 
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.Signals;
 import dev.sse.test.StuckClient;
 import dev.sse.test.TestApp;

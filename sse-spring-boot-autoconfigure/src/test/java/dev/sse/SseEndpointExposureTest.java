@@ -5,7 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-import dev.sse.actuate.SseEndpoint;
+import dev.sse.internal.actuate.SseEndpoint;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
 import org.junit.jupiter.api.Test;

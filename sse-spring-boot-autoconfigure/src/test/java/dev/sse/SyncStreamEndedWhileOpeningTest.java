@@ -4,11 +4,9 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
-import dev.sse.SseOptions;
-import dev.sse.SseService;
-import dev.sse.stream.DefaultSseService;
-import dev.sse.stream.SseStreamInfo;
-import dev.sse.stream.StreamListener;
+import dev.sse.internal.stream.DefaultSseService;
+import dev.sse.spi.SseStreamInfo;
+import dev.sse.spi.StreamListener;
 import dev.sse.test.ContainerProbe;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;

@@ -14,8 +14,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.sse.stream.DefaultSseService;
-import dev.sse.stream.SseStreamRejectedException;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.EventClient.Event;
 import dev.sse.test.EventClient;
 import dev.sse.test.RawSseClient;
@@ -63,7 +62,7 @@ class TopicsTest extends ServerTestSupport {
 	}
 
 	private long openTopicStreams(String route) {
-		return this.service.streams().stream().filter((s) -> s.mode() == dev.sse.stream.StreamMode.TOPIC).count();
+		return this.service.streams().stream().filter((s) -> s.mode() == dev.sse.spi.StreamMode.TOPIC).count();
 	}
 
 	@Test

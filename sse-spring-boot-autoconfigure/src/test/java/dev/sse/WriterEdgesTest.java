@@ -5,7 +5,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
-import dev.sse.stream.DefaultSseService;
+import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.StuckClient;

@@ -12,9 +12,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 import dev.sse.SseOptions;
 import dev.sse.SseService;
-import dev.sse.stream.DefaultSseService;
-import dev.sse.stream.SseStreamInfo;
-import dev.sse.stream.StreamListener;
+import dev.sse.internal.stream.DefaultSseService;
+import dev.sse.spi.SseStreamInfo;
+import dev.sse.spi.StreamListener;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;

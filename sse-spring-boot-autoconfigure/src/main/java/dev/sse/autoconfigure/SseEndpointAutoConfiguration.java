@@ -3,8 +3,8 @@ package dev.sse.autoconfigure;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.sse.actuate.SseEndpoint;
-import dev.sse.stream.SseStreams;
+import dev.sse.internal.actuate.SseEndpoint;
+import dev.sse.spi.SseStreams;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;

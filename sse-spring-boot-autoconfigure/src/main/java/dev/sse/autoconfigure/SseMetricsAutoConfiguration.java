@@ -3,11 +3,11 @@ package dev.sse.autoconfigure;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.sse.metrics.SseMetrics;
-import dev.sse.metrics.SseServiceMeters;
-import dev.sse.metrics.SseStreamObservationFilter;
-import dev.sse.stream.DefaultSseService;
-import dev.sse.topics.redis.RedisSseBroker;
+import dev.sse.internal.metrics.SseMetrics;
+import dev.sse.internal.metrics.SseServiceMeters;
+import dev.sse.internal.metrics.SseStreamObservationFilter;
+import dev.sse.internal.stream.DefaultSseService;
+import dev.sse.redis.RedisSseBroker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -3,7 +3,7 @@ package dev.sse.autoconfigure;
 import java.time.Duration;
 
 import dev.sse.SseOptions;
-import dev.sse.stream.VirtualThreads;
+import dev.sse.internal.stream.VirtualThreads;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -1,6 +1,6 @@
 package dev.sse.autoconfigure;
 
-import dev.sse.stream.SseStreams;
+import dev.sse.spi.SseStreams;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationContext;

@@ -5,10 +5,10 @@ import java.util.concurrent.Executor;
 import dev.sse.SseCallback;
 import dev.sse.SseOptions;
 import dev.sse.SseService;
-import dev.sse.stream.DataConverter;
-import dev.sse.stream.DefaultSseService;
-import dev.sse.stream.JacksonDataConverter;
-import dev.sse.stream.SseStreams;
+import dev.sse.spi.DataConverter;
+import dev.sse.internal.stream.DefaultSseService;
+import dev.sse.internal.stream.JacksonDataConverter;
+import dev.sse.spi.SseStreams;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;

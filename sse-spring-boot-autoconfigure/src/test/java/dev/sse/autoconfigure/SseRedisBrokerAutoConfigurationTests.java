@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 
-import dev.sse.topics.InMemorySseBroker;
-import dev.sse.topics.SseBroker;
-import dev.sse.topics.redis.RedisSseBroker;
+import dev.sse.internal.topics.InMemorySseBroker;
+import dev.sse.spi.SseBroker;
+import dev.sse.redis.RedisSseBroker;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;

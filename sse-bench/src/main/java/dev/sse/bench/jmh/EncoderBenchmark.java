@@ -4,9 +4,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import dev.sse.stream.JacksonDataConverter;
-import dev.sse.wire.EncodedEvent;
-import dev.sse.wire.SseEncoder;
+import dev.sse.internal.stream.JacksonDataConverter;
+import dev.sse.internal.wire.EncodedEvent;
+import dev.sse.internal.wire.SseEncoder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
