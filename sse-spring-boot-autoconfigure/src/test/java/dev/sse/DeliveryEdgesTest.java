@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Arrays;
 
 import dev.sse.internal.stream.DefaultSseService;
-import dev.sse.test.EventClient.Event;
 import dev.sse.test.EventClient;
+import dev.sse.test.EventClient.Event;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
 import dev.sse.test.WireTest;
@@ -14,8 +14,8 @@ import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

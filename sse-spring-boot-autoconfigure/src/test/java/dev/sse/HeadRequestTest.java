@@ -7,10 +7,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import dev.sse.internal.stream.DefaultSseService;
+import dev.sse.internal.topics.InMemorySseBroker;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
 import dev.sse.test.WireTest;
-import dev.sse.internal.topics.InMemorySseBroker;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;

@@ -1,7 +1,7 @@
 package dev.sse;
 
-import dev.sse.spi.CloseReason;
 import dev.sse.internal.stream.DefaultSseService;
+import dev.sse.spi.CloseReason;
 import dev.sse.spi.SseStreamInfo;
 import dev.sse.spi.StreamListener;
 import dev.sse.test.EventClient;
@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;

@@ -2,23 +2,23 @@ package dev.sse;
 
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import dev.sse.internal.stream.DefaultSseService;
-import dev.sse.test.EventClient.Event;
+import dev.sse.redis.RedisSseBroker;
+import dev.sse.spi.SseBrokerException;
 import dev.sse.test.EventClient;
+import dev.sse.test.EventClient.Event;
 import dev.sse.test.RawSseClient;
 import dev.sse.test.RedisTestServer;
 import dev.sse.test.TcpProxy;
 import dev.sse.test.TestApp;
-import dev.sse.spi.SseBrokerException;
-import dev.sse.redis.RedisSseBroker;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -12,11 +12,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.sse.internal.stream.DefaultSseService;
-import dev.sse.test.EventClient.Event;
+import dev.sse.redis.RedisSseBroker;
 import dev.sse.test.EventClient;
+import dev.sse.test.EventClient.Event;
 import dev.sse.test.RedisTestServer;
 import dev.sse.test.TestApp;
-import dev.sse.redis.RedisSseBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -3,19 +3,19 @@ package dev.sse;
 import java.time.Duration;
 import java.util.Collection;
 
-import dev.sse.test.EventClient.Event;
+import dev.sse.internal.topics.InMemorySseBroker;
+import dev.sse.spi.BrokerEvent;
+import dev.sse.spi.SseBroker;
 import dev.sse.test.EventClient;
+import dev.sse.test.EventClient.Event;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
-import dev.sse.spi.BrokerEvent;
-import dev.sse.internal.topics.InMemorySseBroker;
-import dev.sse.spi.SseBroker;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 

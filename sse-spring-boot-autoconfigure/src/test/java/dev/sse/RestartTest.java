@@ -3,8 +3,8 @@ package dev.sse;
 import java.time.Duration;
 
 import dev.sse.internal.stream.DefaultSseService;
-import dev.sse.test.EventClient.Event;
 import dev.sse.test.EventClient;
+import dev.sse.test.EventClient.Event;
 import dev.sse.test.TestApp;
 import dev.sse.test.WireTest;
 import org.junit.jupiter.api.Test;

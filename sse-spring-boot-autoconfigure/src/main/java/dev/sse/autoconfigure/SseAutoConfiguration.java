@@ -5,18 +5,15 @@ import java.util.List;
 import java.util.concurrent.ThreadPoolExecutor;
 
 import dev.sse.SseService;
-import dev.sse.spi.DataConverter;
 import dev.sse.internal.stream.DefaultSseService;
-import dev.sse.spi.SseStreams;
 import dev.sse.internal.stream.JacksonDataConverter;
 import dev.sse.internal.stream.SseStreamInterceptor;
 import dev.sse.internal.stream.StreamExecutors;
-import dev.sse.internal.stream.StreamLimits;
-import dev.sse.spi.StreamListener;
-import dev.sse.internal.stream.StreamSettings;
-import dev.sse.internal.stream.TopicSettings;
 import dev.sse.internal.topics.InMemorySseBroker;
+import dev.sse.spi.DataConverter;
 import dev.sse.spi.SseBroker;
+import dev.sse.spi.SseStreams;
+import dev.sse.spi.StreamListener;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +25,9 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationContext;
@@ -85,52 +82,32 @@ public final class SseAutoConfiguration {
 			SseBroker sseBroker, @Qualifier("sseHousekeepingScheduler") ThreadPoolTaskScheduler housekeeping,
 			@Qualifier("sseWriterExecutor") ThreadPoolExecutor writers,
 			@Qualifier("sseBlockingIoExecutor") TaskExecutor blockingIo, Environment environment) {
-		SseProperties.SlowClient slowClient = properties.getSlowClient();
-		StreamSettings settings = new StreamSettings(properties.toOptions(), (int) properties.getChunkSize().toBytes(),
-				properties.getDisconnectDetectionInterval(), properties.getError().getEventName(),
-				properties.getError().getIncludeMessage() == SseProperties.IncludeMessage.ALWAYS,
-				properties.getExecutor().getRetryAfter(), slowClient.getBufferSize().toBytes(),
-				slowClient.getSendTimeout(), slowClient.getStallTimeout(), properties.getShutdownRetry());
-		SseProperties.Topics topics = properties.getTopics();
-		TopicSettings topicSettings = new TopicSettings(topics.getBufferSize().toBytes(), topics.getResetEvent(),
-				topics.getMaxNameLength(), topics.getMaxPerStream());
 		StreamExecutors executors = StreamExecutors.of(housekeeping.getScheduledExecutor(), writers, blockingIo);
-		DefaultSseService service = new DefaultSseService(settings, sseDataConverter, sseTaskExecutor,
-				listeners.orderedStream().toList(), sseBroker, topicSettings, executors);
-		service.setLimits(new StreamLimits(properties.getMaxConnections(), properties.getMaxConnectionsPerClient(),
-				properties.effectiveMaxSyncStreams(containerThreads(environment)),
-				properties.getExecutor().getRetryAfter()));
+		DefaultSseService service = new DefaultSseService(SseSettings.stream(properties), sseDataConverter,
+				sseTaskExecutor, listeners.orderedStream().toList(), sseBroker, SseSettings.topics(properties),
+				executors);
+		service.setLimits(SseSettings.limits(properties, environment));
 		return service;
-	}
-
-	/**
-	 * The container's most request threads, as configured (Tomcat's and Jetty's default
-	 * is 200).
-	 */
-	static int containerThreads(Environment environment) {
-		Integer tomcat = environment.getProperty("server.tomcat.threads.max", Integer.class);
-		if (tomcat != null) {
-			return tomcat;
-		}
-		return environment.getProperty("server.jetty.threads.max", Integer.class, 200);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean(SseBroker.class)
 	InMemorySseBroker sseBroker(SseProperties properties) {
-		SseProperties.Topics topics = properties.getTopics();
-		SseProperties.Topics.History history = topics.getHistory();
-		return new InMemorySseBroker(new InMemorySseBroker.Limits(history.getSize(), history.getTtl(),
-				history.getMaxBytes().toBytes(), topics.getMaxTopics()));
+		return new InMemorySseBroker(SseSettings.history(properties));
+	}
+
+	/** The threads' choice (virtual or platform, the async bound), made once. */
+	@Bean(defaultCandidate = false)
+	static SseSettings.Threads sseThreads(SseProperties properties, Environment environment) {
+		return SseSettings.Threads.choose(properties, environment);
 	}
 
 	@Bean(name = TASK_EXECUTOR_BEAN_NAME, defaultCandidate = false)
 	@ConditionalOnMissingBean(name = TASK_EXECUTOR_BEAN_NAME)
-	AsyncTaskExecutor sseTaskExecutor(SseProperties properties, Environment environment,
+	AsyncTaskExecutor sseTaskExecutor(@Qualifier("sseThreads") SseSettings.Threads threads,
 			ObjectProvider<TaskDecorator> taskDecorator) {
-		SseProperties.Executor config = properties.getExecutor();
-		boolean virtual = config.useVirtualThreads(environment);
-		Integer limit = config.effectiveMaxConcurrency(virtual);
+		boolean virtual = threads.virtual();
+		Integer limit = threads.maxConcurrency();
 		TaskDecorator decorator = contextDecorator(taskDecorator.getIfUnique());
 		log.debug("SSE async callbacks run on {} threads, at most {} at once", virtual ? "virtual" : "platform",
 				(limit != null) ? limit : "unbounded");
@@ -220,8 +197,8 @@ public final class SseAutoConfiguration {
 		 * Never queues: each task may block on one client, so each gets its own thread.
 		 */
 		@Bean(defaultCandidate = false)
-		TaskExecutor sseBlockingIoExecutor(SseProperties properties, Environment environment) {
-			if (properties.getExecutor().useVirtualThreads(environment)) {
+		TaskExecutor sseBlockingIoExecutor(@Qualifier("sseThreads") SseSettings.Threads threads) {
+			if (threads.virtual()) {
 				SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(StreamExecutors.BLOCKING_IO_PREFIX);
 				executor.setVirtualThreads(true);
 				return executor;

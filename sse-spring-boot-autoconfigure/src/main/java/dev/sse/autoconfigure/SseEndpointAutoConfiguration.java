@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.sse.internal.actuate.SseEndpoint;
 import dev.sse.spi.SseStreams;
 
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -14,7 +15,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
-import org.springframework.core.env.Environment;
 
 /**
  * The {@code sse} Actuator endpoint, when Actuator is on the class path and the endpoint
@@ -30,11 +30,10 @@ public final class SseEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	SseEndpoint sseEndpoint(SseStreams service, SseProperties properties, SseEndpointProperties endpointProperties,
-			Environment environment) {
+			@Qualifier("sseThreads") SseSettings.Threads threads) {
 		Map<String, Object> limits = new LinkedHashMap<>();
-		boolean virtual = properties.getExecutor().useVirtualThreads(environment);
-		limits.put("asyncVirtualThreads", virtual);
-		limits.put("asyncMaxConcurrency", properties.getExecutor().effectiveMaxConcurrency(virtual));
+		limits.put("asyncVirtualThreads", threads.virtual());
+		limits.put("asyncMaxConcurrency", threads.maxConcurrency());
 		limits.put("timeout", properties.getTimeout().toString());
 		limits.put("keepAliveInterval", properties.getKeepAliveInterval().toString());
 		limits.put("disconnectDetectionInterval", properties.getDisconnectDetectionInterval().toString());

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.sse.internal.metrics.SseMetrics;
 import dev.sse.internal.metrics.SseServiceMeters;
 import dev.sse.internal.metrics.SseStreamObservationFilter;
-import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.redis.RedisSseBroker;
+import dev.sse.spi.SseStreams;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,12 +54,11 @@ public final class SseMetricsAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnBean(DefaultSseService.class)
-	SseServiceMeters sseServiceMeters(DefaultSseService service, SseProperties properties, Environment environment) {
-		SseProperties.Executor executor = properties.getExecutor();
-		int sync = service.limits().maxSync();
-		return new SseServiceMeters(service, executor.effectiveMaxConcurrency(executor.useVirtualThreads(environment)),
-				(sync > 0) ? sync : null);
+	@ConditionalOnBean(SseStreams.class)
+	SseServiceMeters sseServiceMeters(SseStreams service, SseProperties properties, Environment environment,
+			@Qualifier("sseThreads") SseSettings.Threads threads) {
+		int sync = SseSettings.maxSyncStreams(properties, environment);
+		return new SseServiceMeters(service, threads.maxConcurrency(), (sync > 0) ? sync : null);
 	}
 
 	/**

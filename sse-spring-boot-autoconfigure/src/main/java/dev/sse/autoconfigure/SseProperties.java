@@ -3,20 +3,22 @@ package dev.sse.autoconfigure;
 import java.time.Duration;
 
 import dev.sse.SseOptions;
-import dev.sse.internal.stream.VirtualThreads;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.thread.Threading;
-import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 /**
  * Application-wide SSE settings. Every stream option set here is the default that
- * {@link SseOptions} given to one call overrides.
+ * {@link SseOptions} given to one call overrides. A plain holder: Spring Boot binds it,
+ * then runs {@link #validate(Object, Errors)}, the one place that says which values are
+ * legal (a bad one fails startup naming the property and why); the auto-configurations
+ * map it to the starter's settings by name.
  */
 @ConfigurationProperties("sse")
-public class SseProperties {
+public class SseProperties implements Validator {
 
 	/**
 	 * Whether callbacks run on the sseTaskExecutor (freeing the request thread) rather
@@ -131,7 +133,7 @@ public class SseProperties {
 	}
 
 	public void setRetry(Duration retry) {
-		this.retry = nonNegative(retry, "retry");
+		this.retry = retry;
 	}
 
 	public Duration getKeepAliveInterval() {
@@ -139,7 +141,7 @@ public class SseProperties {
 	}
 
 	public void setKeepAliveInterval(Duration keepAliveInterval) {
-		this.keepAliveInterval = nonNegative(keepAliveInterval, "keep-alive-interval");
+		this.keepAliveInterval = keepAliveInterval;
 	}
 
 	public Duration getTimeout() {
@@ -147,7 +149,7 @@ public class SseProperties {
 	}
 
 	public void setTimeout(Duration timeout) {
-		this.timeout = nonNegative(timeout, "timeout");
+		this.timeout = timeout;
 	}
 
 	public String getCors() {
@@ -163,9 +165,6 @@ public class SseProperties {
 	}
 
 	public void setChunkSize(DataSize chunkSize) {
-		if (chunkSize.toBytes() < 64 || chunkSize.toBytes() > Integer.MAX_VALUE) {
-			throw new IllegalArgumentException("sse.chunk-size must be between 64B and 2GB, was " + chunkSize);
-		}
 		this.chunkSize = chunkSize;
 	}
 
@@ -174,7 +173,7 @@ public class SseProperties {
 	}
 
 	public void setDisconnectDetectionInterval(Duration disconnectDetectionInterval) {
-		this.disconnectDetectionInterval = nonNegative(disconnectDetectionInterval, "disconnect-detection-interval");
+		this.disconnectDetectionInterval = disconnectDetectionInterval;
 	}
 
 	public Duration getShutdownRetry() {
@@ -182,7 +181,7 @@ public class SseProperties {
 	}
 
 	public void setShutdownRetry(Duration shutdownRetry) {
-		this.shutdownRetry = nonNegative(shutdownRetry, "shutdown-retry");
+		this.shutdownRetry = shutdownRetry;
 	}
 
 	public int getMaxConnections() {
@@ -190,7 +189,7 @@ public class SseProperties {
 	}
 
 	public void setMaxConnections(int maxConnections) {
-		this.maxConnections = nonNegative(maxConnections, "max-connections");
+		this.maxConnections = maxConnections;
 	}
 
 	public int getMaxConnectionsPerClient() {
@@ -198,7 +197,7 @@ public class SseProperties {
 	}
 
 	public void setMaxConnectionsPerClient(int maxConnectionsPerClient) {
-		this.maxConnectionsPerClient = nonNegative(maxConnectionsPerClient, "max-connections-per-client");
+		this.maxConnectionsPerClient = maxConnectionsPerClient;
 	}
 
 	public @Nullable Integer getMaxSyncStreams() {
@@ -206,23 +205,7 @@ public class SseProperties {
 	}
 
 	public void setMaxSyncStreams(@Nullable Integer maxSyncStreams) {
-		this.maxSyncStreams = (maxSyncStreams != null) ? nonNegative(maxSyncStreams, "max-sync-streams") : null;
-	}
-
-	/**
-	 * The sync-stream limit in effect.
-	 * @param containerThreads the container's most request threads
-	 * @return the limit, {@code 0} for none
-	 */
-	public int effectiveMaxSyncStreams(int containerThreads) {
-		return (this.maxSyncStreams != null) ? this.maxSyncStreams : Math.max(1, containerThreads / 2);
-	}
-
-	static int nonNegative(int value, String name) {
-		if (value < 0) {
-			throw new IllegalArgumentException("sse." + name + " must be zero (no limit) or positive, was " + value);
-		}
-		return value;
+		this.maxSyncStreams = maxSyncStreams;
 	}
 
 	public SlowClient getSlowClient() {
@@ -254,26 +237,6 @@ public class SseProperties {
 	}
 
 	/**
-	 * The stream options these properties give.
-	 * @return options with every field set
-	 */
-	public SseOptions toOptions() {
-		return SseOptions.defaults()
-			.async(this.async)
-			.retry(this.retry)
-			.keepAliveInterval(this.keepAliveInterval)
-			.timeout(this.timeout)
-			.cors(this.cors);
-	}
-
-	static Duration nonNegative(Duration value, String name) {
-		if (value.isNegative()) {
-			throw new IllegalArgumentException("sse." + name + " must be zero or positive, was " + value);
-		}
-		return value;
-	}
-
-	/**
 	 * How clients that cannot keep up are cut off, so they never hold a thread, a lock or
 	 * unbounded memory.
 	 */
@@ -301,7 +264,7 @@ public class SseProperties {
 		}
 
 		public void setStallTimeout(Duration stallTimeout) {
-			this.stallTimeout = positive(stallTimeout, "slow-client.stall-timeout");
+			this.stallTimeout = stallTimeout;
 		}
 
 		public DataSize getBufferSize() {
@@ -309,10 +272,6 @@ public class SseProperties {
 		}
 
 		public void setBufferSize(DataSize bufferSize) {
-			if (bufferSize.toBytes() < 1024) {
-				throw new IllegalArgumentException(
-						"sse.slow-client.buffer-size must be at least 1KB, was " + bufferSize);
-			}
 			this.bufferSize = bufferSize;
 		}
 
@@ -321,16 +280,9 @@ public class SseProperties {
 		}
 
 		public void setSendTimeout(Duration sendTimeout) {
-			this.sendTimeout = positive(sendTimeout, "slow-client.send-timeout");
+			this.sendTimeout = sendTimeout;
 		}
 
-	}
-
-	static Duration positive(Duration value, String name) {
-		if (value.isNegative() || value.isZero()) {
-			throw new IllegalArgumentException("sse." + name + " must be positive, was " + value);
-		}
-		return value;
 	}
 
 	/**
@@ -338,8 +290,6 @@ public class SseProperties {
 	 * defines its own).
 	 */
 	public static class Executor {
-
-		static final int PLATFORM_THREADS_DEFAULT_LIMIT = 200;
 
 		/**
 		 * Whether async callbacks run on virtual threads (Java 21+). Unset: as
@@ -367,43 +317,12 @@ public class SseProperties {
 			this.virtualThreads = virtualThreads;
 		}
 
-		/**
-		 * Whether async callbacks (and the starter's blocking-I/O work) run on virtual
-		 * threads: {@code sse.executor.virtual-threads} when set, else Spring Boot's
-		 * {@code spring.threads.virtual.enabled}; never before Java 21.
-		 * @param environment the application's environment
-		 * @return whether to use virtual threads
-		 */
-		public boolean useVirtualThreads(Environment environment) {
-			if (!VirtualThreads.available()) {
-				return false;
-			}
-			return (this.virtualThreads != null) ? this.virtualThreads : Threading.VIRTUAL.isActive(environment);
-		}
-
 		public @Nullable Integer getMaxConcurrency() {
 			return this.maxConcurrency;
 		}
 
 		public void setMaxConcurrency(@Nullable Integer maxConcurrency) {
-			if (maxConcurrency != null && maxConcurrency < 1) {
-				throw new IllegalArgumentException(
-						"sse.executor.max-concurrency must be at least 1, was " + maxConcurrency);
-			}
 			this.maxConcurrency = maxConcurrency;
-		}
-
-		/**
-		 * The bound the executor applies.
-		 * @param virtual whether callbacks run on virtual threads
-		 * @return the configured bound, else none on virtual threads and 200 on platform
-		 * threads
-		 */
-		public @Nullable Integer effectiveMaxConcurrency(boolean virtual) {
-			if (this.maxConcurrency != null) {
-				return this.maxConcurrency;
-			}
-			return virtual ? null : PLATFORM_THREADS_DEFAULT_LIMIT;
 		}
 
 		public Duration getRetryAfter() {
@@ -411,7 +330,7 @@ public class SseProperties {
 		}
 
 		public void setRetryAfter(Duration retryAfter) {
-			this.retryAfter = nonNegative(retryAfter, "executor.retry-after");
+			this.retryAfter = retryAfter;
 		}
 
 	}
@@ -454,10 +373,6 @@ public class SseProperties {
 		}
 
 		public void setEventName(String eventName) {
-			if (eventName.isEmpty() || eventName.indexOf('\n') >= 0 || eventName.indexOf('\r') >= 0) {
-				throw new IllegalArgumentException("sse.error.event-name must be non-empty without CR or LF, was \""
-						+ eventName.replace("\n", "\\n").replace("\r", "\\r") + "\"");
-			}
 			this.eventName = eventName;
 		}
 
@@ -507,9 +422,6 @@ public class SseProperties {
 		}
 
 		public void setBufferSize(DataSize bufferSize) {
-			if (bufferSize.toBytes() < 1024) {
-				throw new IllegalArgumentException("sse.topics.buffer-size must be at least 1KB, was " + bufferSize);
-			}
 			this.bufferSize = bufferSize;
 		}
 
@@ -518,9 +430,6 @@ public class SseProperties {
 		}
 
 		public void setResetEvent(String resetEvent) {
-			if (resetEvent.isEmpty() || resetEvent.indexOf('\n') >= 0 || resetEvent.indexOf('\r') >= 0) {
-				throw new IllegalArgumentException("sse.topics.reset-event must be non-empty without CR or LF");
-			}
 			this.resetEvent = resetEvent;
 		}
 
@@ -533,9 +442,6 @@ public class SseProperties {
 		}
 
 		public void setMaxTopics(int maxTopics) {
-			if (maxTopics < 1) {
-				throw new IllegalArgumentException("sse.topics.max-topics must be at least 1, was " + maxTopics);
-			}
 			this.maxTopics = maxTopics;
 		}
 
@@ -544,10 +450,6 @@ public class SseProperties {
 		}
 
 		public void setMaxNameLength(int maxNameLength) {
-			if (maxNameLength < 1) {
-				throw new IllegalArgumentException(
-						"sse.topics.max-name-length must be at least 1, was " + maxNameLength);
-			}
 			this.maxNameLength = maxNameLength;
 		}
 
@@ -556,9 +458,6 @@ public class SseProperties {
 		}
 
 		public void setMaxPerStream(int maxPerStream) {
-			if (maxPerStream < 1) {
-				throw new IllegalArgumentException("sse.topics.max-per-stream must be at least 1, was " + maxPerStream);
-			}
 			this.maxPerStream = maxPerStream;
 		}
 
@@ -585,10 +484,6 @@ public class SseProperties {
 			}
 
 			public void setMaxBytes(DataSize maxBytes) {
-				if (maxBytes.toBytes() < 0) {
-					throw new IllegalArgumentException(
-							"sse.topics.history.max-bytes must be zero or positive, was " + maxBytes);
-				}
 				this.maxBytes = maxBytes;
 			}
 
@@ -597,9 +492,6 @@ public class SseProperties {
 			}
 
 			public void setSize(int size) {
-				if (size < 0) {
-					throw new IllegalArgumentException("sse.topics.history.size must be zero or positive, was " + size);
-				}
 				this.size = size;
 			}
 
@@ -608,7 +500,7 @@ public class SseProperties {
 			}
 
 			public void setTtl(Duration ttl) {
-				this.ttl = nonNegative(ttl, "topics.history.ttl");
+				this.ttl = ttl;
 			}
 
 		}
@@ -644,9 +536,6 @@ public class SseProperties {
 		}
 
 		public void setMaxUriTags(int maxUriTags) {
-			if (maxUriTags < 1) {
-				throw new IllegalArgumentException("sse.metrics.max-uri-tags must be at least 1, was " + maxUriTags);
-			}
 			this.maxUriTags = maxUriTags;
 		}
 
@@ -706,10 +595,6 @@ public class SseProperties {
 			}
 
 			public void setKeyPrefix(String keyPrefix) {
-				if (keyPrefix.isEmpty() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
-					throw new IllegalArgumentException(
-							"sse.broker.redis.key-prefix must be non-empty without braces, was \"" + keyPrefix + "\"");
-				}
 				this.keyPrefix = keyPrefix;
 			}
 
@@ -722,15 +607,11 @@ public class SseProperties {
 			}
 
 			public void setBuckets(int buckets) {
-				if (buckets < 0 || buckets > 16384) {
-					throw new IllegalArgumentException(
-							"sse.broker.redis.buckets must be 0 (automatic) to 16384, was " + buckets);
-				}
 				this.buckets = buckets;
 			}
 
 			public void setIdleExpiry(Duration idleExpiry) {
-				this.idleExpiry = positive(idleExpiry, "broker.redis.idle-expiry");
+				this.idleExpiry = idleExpiry;
 			}
 
 			public Duration getCommandTimeout() {
@@ -738,7 +619,7 @@ public class SseProperties {
 			}
 
 			public void setCommandTimeout(Duration commandTimeout) {
-				this.commandTimeout = positive(commandTimeout, "broker.redis.command-timeout");
+				this.commandTimeout = commandTimeout;
 			}
 
 		}
@@ -746,6 +627,102 @@ public class SseProperties {
 	}
 
 	/** Where topics live. */
+	@Override
+	public boolean supports(Class<?> type) {
+		return SseProperties.class.isAssignableFrom(type);
+	}
+
+	/**
+	 * Every rule on the values of {@code sse.*}, run by Spring Boot once they are bound.
+	 * @param target these properties
+	 * @param errors where a broken rule is reported, with the property's name
+	 */
+	@Override
+	public void validate(Object target, Errors errors) {
+		SseProperties p = (SseProperties) target;
+		Rules rules = new Rules(errors);
+		rules.zeroOrMore("retry", p.retry);
+		rules.zeroOrMore("keepAliveInterval", p.keepAliveInterval);
+		rules.zeroOrMore("timeout", p.timeout);
+		rules.check("chunkSize", p.chunkSize.toBytes() >= 64 && p.chunkSize.toBytes() <= Integer.MAX_VALUE,
+				"must be between 64B and 2GB, was " + p.chunkSize);
+		rules.zeroOrMore("disconnectDetectionInterval", p.disconnectDetectionInterval);
+		rules.zeroOrMore("shutdownRetry", p.shutdownRetry);
+		rules.noLimitOrMore("maxConnections", p.maxConnections);
+		rules.noLimitOrMore("maxConnectionsPerClient", p.maxConnectionsPerClient);
+		if (p.maxSyncStreams != null) {
+			rules.noLimitOrMore("maxSyncStreams", p.maxSyncStreams);
+		}
+		rules.positive("slowClient.stallTimeout", p.slowClient.stallTimeout);
+		rules.atLeastOneKilobyte("slowClient.bufferSize", p.slowClient.bufferSize);
+		rules.positive("slowClient.sendTimeout", p.slowClient.sendTimeout);
+		Integer maxConcurrency = p.executor.maxConcurrency;
+		rules.check("executor.maxConcurrency", maxConcurrency == null || maxConcurrency >= 1,
+				"must be at least 1, was " + maxConcurrency);
+		rules.zeroOrMore("executor.retryAfter", p.executor.retryAfter);
+		rules.eventName("error.eventName", p.error.eventName);
+		rules.atLeastOneKilobyte("topics.bufferSize", p.topics.bufferSize);
+		rules.eventName("topics.resetEvent", p.topics.resetEvent);
+		rules.atLeastOne("topics.maxTopics", p.topics.maxTopics);
+		rules.atLeastOne("topics.maxNameLength", p.topics.maxNameLength);
+		rules.atLeastOne("topics.maxPerStream", p.topics.maxPerStream);
+		rules.check("topics.history.maxBytes", p.topics.history.maxBytes.toBytes() >= 0,
+				"must be zero or positive, was " + p.topics.history.maxBytes);
+		rules.check("topics.history.size", p.topics.history.size >= 0,
+				"must be zero or positive, was " + p.topics.history.size);
+		rules.zeroOrMore("topics.history.ttl", p.topics.history.ttl);
+		rules.atLeastOne("metrics.maxUriTags", p.metrics.maxUriTags);
+		String keyPrefix = p.broker.redis.keyPrefix;
+		rules.check("broker.redis.keyPrefix",
+				!keyPrefix.isEmpty() && !keyPrefix.contains("{") && !keyPrefix.contains("}"),
+				"must be non-empty without braces, was \"" + keyPrefix + "\"");
+		rules.check("broker.redis.buckets", p.broker.redis.buckets >= 0 && p.broker.redis.buckets <= 16384,
+				"must be 0 (automatic) to 16384, was " + p.broker.redis.buckets);
+		rules.positive("broker.redis.idleExpiry", p.broker.redis.idleExpiry);
+		rules.positive("broker.redis.commandTimeout", p.broker.redis.commandTimeout);
+	}
+
+	/**
+	 * Reports a broken rule on a field (its path in these properties, camel case) with a
+	 * message that names the property as the user writes it.
+	 */
+	private record Rules(Errors errors) {
+
+		void check(String field, boolean holds, String problem) {
+			if (!holds) {
+				String property = "sse." + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+				this.errors.rejectValue(field, "sse.invalid", property + " " + problem);
+			}
+		}
+
+		void zeroOrMore(String field, Duration value) {
+			check(field, !value.isNegative(), "must be zero or positive, was " + value);
+		}
+
+		void positive(String field, Duration value) {
+			check(field, !value.isNegative() && !value.isZero(), "must be positive, was " + value);
+		}
+
+		void noLimitOrMore(String field, int value) {
+			check(field, value >= 0, "must be zero (no limit) or positive, was " + value);
+		}
+
+		void atLeastOne(String field, int value) {
+			check(field, value >= 1, "must be at least 1, was " + value);
+		}
+
+		void atLeastOneKilobyte(String field, DataSize value) {
+			check(field, value.toBytes() >= 1024, "must be at least 1KB, was " + value);
+		}
+
+		void eventName(String field, String value) {
+			check(field, !value.isEmpty() && value.indexOf('\n') < 0 && value.indexOf('\r') < 0,
+					"must be non-empty without CR or LF, was \"" + value.replace("\n", "\\n").replace("\r", "\\r")
+							+ "\"");
+		}
+
+	}
+
 	public enum BrokerType {
 
 		/** In this instance's memory. */

@@ -1,8 +1,8 @@
 package dev.sse.autoconfigure;
 
-import dev.sse.spi.SseBroker;
 import dev.sse.redis.RedisBrokerSettings;
 import dev.sse.redis.RedisSseBroker;
+import dev.sse.spi.SseBroker;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

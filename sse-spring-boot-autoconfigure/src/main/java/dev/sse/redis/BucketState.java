@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
+import dev.sse.redis.RedisSubscription.Part;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBrokerException;
-import dev.sse.redis.RedisSubscription.Part;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

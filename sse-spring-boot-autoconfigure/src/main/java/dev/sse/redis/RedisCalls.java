@@ -95,12 +95,17 @@ final class RedisCalls {
 	}
 
 	/**
-	 * A script read once from its resource: a script on a resource would check the
-	 * resource for changes on every call (a jar lookup inside an application jar).
+	 * A script read once from its resource, after the helpers every script shares
+	 * ({@code common.lua}): a script on a resource would check the resource for changes
+	 * on every call (a jar lookup inside an application jar).
 	 */
 	private static <T> RedisScript<T> script(String name, Class<T> type) {
+		return RedisScript.of(lua("common") + lua(name), type);
+	}
+
+	private static String lua(String name) {
 		try (InputStream in = new ClassPathResource("dev/sse/redis/" + name + ".lua").getInputStream()) {
-			return RedisScript.of(new String(in.readAllBytes(), StandardCharsets.UTF_8), type);
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("The SSE broker's script " + name + ".lua cannot be read", ex);

@@ -10,10 +10,10 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.sse.internal.topics.TopicNames;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBroker;
 import dev.sse.spi.SseBrokerException;
-import dev.sse.internal.topics.TopicNames;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;

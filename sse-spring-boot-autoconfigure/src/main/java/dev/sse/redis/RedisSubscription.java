@@ -3,8 +3,8 @@ package dev.sse.redis;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.sse.spi.BrokerEvent;
 import dev.sse.internal.topics.EventIds;
+import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBroker;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;

@@ -5,9 +5,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
+import dev.sse.redis.RedisSubscription.Part;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBrokerException;
-import dev.sse.redis.RedisSubscription.Part;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

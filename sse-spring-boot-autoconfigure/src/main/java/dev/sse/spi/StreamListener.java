@@ -45,11 +45,9 @@ public interface StreamListener {
 	/**
 	 * A send failed.
 	 * @param stream the stream
-	 * @param reason {@code client} (the write failed: the client is gone),
-	 * {@code serialization} (the data could not be turned into text) or {@code invalid}
-	 * (an illegal name or id)
+	 * @param reason why (its {@link SendFailure#tag() tag} is the meter's {@code reason})
 	 */
-	default void sendFailed(SseStreamInfo stream, String reason) {
+	default void sendFailed(SseStreamInfo stream, SendFailure reason) {
 	}
 
 }

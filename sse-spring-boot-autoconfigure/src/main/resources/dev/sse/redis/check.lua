@@ -35,13 +35,6 @@ if x < origin - 1 or x > upto or upto > seq then
   out[1] = 0
   return out
 end
-local function field(entry, name)
-  local f = entry[2]
-  for i = 1, #f, 2 do
-    if f[i] == name then return f[i + 1] end
-  end
-  return nil
-end
 local function idOf(entry)
   return tonumber(string.match(entry[1], '^(%d+)'))
 end

@@ -27,13 +27,6 @@ local deadline = tonumber(ARGV[5])
 if deadline > 0 and now > deadline then
   return redis.error_reply('SSE_LATE the publication reached Redis after its deadline')
 end
-local function field(entry, name)
-  local f = entry[2]
-  for i = 1, #f, 2 do
-    if f[i] == name then return f[i + 1] end
-  end
-  return nil
-end
 local function lastGenerated(key)
   if redis.call('EXISTS', key) == 0 then return 0 end
   local info = redis.call('XINFO', 'STREAM', key)

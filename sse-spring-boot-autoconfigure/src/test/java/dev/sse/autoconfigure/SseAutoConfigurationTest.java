@@ -5,9 +5,9 @@ import java.util.concurrent.Executor;
 import dev.sse.SseCallback;
 import dev.sse.SseOptions;
 import dev.sse.SseService;
-import dev.sse.spi.DataConverter;
 import dev.sse.internal.stream.DefaultSseService;
 import dev.sse.internal.stream.JacksonDataConverter;
+import dev.sse.spi.DataConverter;
 import dev.sse.spi.SseStreams;
 import org.junit.jupiter.api.Test;
 
@@ -185,7 +185,14 @@ class SseAutoConfigurationTest {
 	void everyBadPropertyFailsStartupNamingIt() {
 		for (String bad : new String[] { "sse.keep-alive-interval=-1s", "sse.retry=-1ms",
 				"sse.disconnect-detection-interval=-1s", "sse.chunk-size=10B", "sse.executor.max-concurrency=0",
-				"sse.executor.retry-after=-1s", "sse.error.event-name=" }) {
+				"sse.executor.retry-after=-1s", "sse.error.event-name=", "sse.timeout=-1s", "sse.shutdown-retry=-1s",
+				"sse.max-connections=-1", "sse.max-connections-per-client=-1", "sse.max-sync-streams=-1",
+				"sse.slow-client.stall-timeout=0s", "sse.slow-client.buffer-size=1000B",
+				"sse.slow-client.send-timeout=0s", "sse.topics.buffer-size=1000B", "sse.topics.reset-event=",
+				"sse.topics.max-topics=0", "sse.topics.max-name-length=0", "sse.topics.max-per-stream=0",
+				"sse.topics.history.size=-1", "sse.topics.history.max-bytes=-1B", "sse.topics.history.ttl=-1s",
+				"sse.metrics.max-uri-tags=0", "sse.broker.redis.key-prefix={x}", "sse.broker.redis.buckets=16385",
+				"sse.broker.redis.idle-expiry=0s", "sse.broker.redis.command-timeout=0s" }) {
 			String name = bad.substring(0, bad.indexOf('='));
 			this.runner.withPropertyValues(bad).run((context) -> {
 				assertThat(context).as(bad).hasFailed();
@@ -195,13 +202,23 @@ class SseAutoConfigurationTest {
 	}
 
 	@Test
+	void severalBadPropertiesAreReportedTogether() {
+		this.runner.withPropertyValues("sse.timeout=-1s", "sse.topics.max-per-stream=0").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("sse.timeout must be zero or positive, was PT-1S")
+				.hasMessageContaining("sse.topics.max-per-stream must be at least 1, was 0");
+		});
+	}
+
+	@Test
 	void propertiesBecomeTheDefaultOptions() {
 		this.runner
 			.withPropertyValues("sse.async=true", "sse.retry=2s", "sse.keep-alive-interval=15s", "sse.timeout=10m",
 					"sse.cors=https://a.example")
 			.run((context) -> {
 				SseProperties properties = context.getBean(SseProperties.class);
-				assertThat(properties.toOptions()).isEqualTo(SseOptions.defaults()
+				assertThat(SseSettings.options(properties)).isEqualTo(SseOptions.defaults()
 					.async(true)
 					.retry(java.time.Duration.ofSeconds(2))
 					.keepAliveInterval(java.time.Duration.ofSeconds(15))

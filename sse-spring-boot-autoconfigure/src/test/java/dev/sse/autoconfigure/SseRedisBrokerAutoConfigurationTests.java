@@ -5,8 +5,8 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 
 import dev.sse.internal.topics.InMemorySseBroker;
-import dev.sse.spi.SseBroker;
 import dev.sse.redis.RedisSseBroker;
+import dev.sse.spi.SseBroker;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;

@@ -8,10 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import dev.sse.test.RedisTestServer;
-import dev.sse.test.TcpProxy;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBroker;
+import dev.sse.test.RedisTestServer;
+import dev.sse.test.TcpProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

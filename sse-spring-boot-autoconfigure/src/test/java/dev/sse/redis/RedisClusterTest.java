@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.sse.spi.SseBrokerException;
 import dev.sse.test.RedisTestCluster;
 import dev.sse.test.RedisTestServer;
-import dev.sse.spi.SseBrokerException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

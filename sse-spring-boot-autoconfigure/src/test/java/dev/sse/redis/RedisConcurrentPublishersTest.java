@@ -13,10 +13,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import dev.sse.test.RedisAdmin;
-import dev.sse.test.RedisTestServer;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBrokerException;
+import dev.sse.test.RedisAdmin;
+import dev.sse.test.RedisTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

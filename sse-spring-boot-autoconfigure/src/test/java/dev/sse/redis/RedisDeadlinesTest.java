@@ -7,10 +7,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import dev.sse.test.RedisTestServer;
-import dev.sse.test.TcpProxy;
 import dev.sse.spi.SseBroker;
 import dev.sse.spi.SseBrokerException;
+import dev.sse.test.RedisTestServer;
+import dev.sse.test.TcpProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import dev.sse.test.RedisTestServer;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBroker;
+import dev.sse.test.RedisTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -9,10 +9,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.sse.test.RedisAdmin;
-import dev.sse.test.RedisTestServer;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBroker;
+import dev.sse.test.RedisAdmin;
+import dev.sse.test.RedisTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import dev.sse.test.RedisAdmin;
-import dev.sse.test.RedisTestServer;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBroker;
 import dev.sse.spi.SseBrokerException;
+import dev.sse.test.RedisAdmin;
+import dev.sse.test.RedisTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import dev.sse.spi.CloseReason;
 import dev.sse.spi.RejectReason;
+import dev.sse.spi.SendFailure;
 import dev.sse.spi.SseStreamInfo;
 import dev.sse.spi.StreamListener;
 import dev.sse.spi.StreamMode;
@@ -86,10 +87,10 @@ public final class SseMetrics implements StreamListener {
 	}
 
 	@Override
-	public void sendFailed(SseStreamInfo stream, String reason) {
+	public void sendFailed(SseStreamInfo stream, SendFailure reason) {
 		Counter.builder("sse.send.failures")
 			.description("Sends that failed: client (the write failed), serialization, invalid (name or id)")
-			.tags("uri", stream.route(), "reason", reason)
+			.tags("uri", stream.route(), "reason", reason.tag())
 			.register(this.registry)
 			.increment();
 	}

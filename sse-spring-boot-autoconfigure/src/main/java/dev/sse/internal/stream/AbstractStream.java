@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import dev.sse.SseOptions;
 import dev.sse.internal.wire.EncodedEvent;
+import dev.sse.spi.SendFailure;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
@@ -569,7 +570,7 @@ abstract class AbstractStream implements SseStreamInfo, StreamWriter.Owner {
 	public final void failed(Throwable failure) {
 		if (!this.closed.get()) {
 			log.debug("SSE client of {} went away: {}", description(), failure.toString());
-			this.context.registry().sendFailed(this, "client");
+			this.context.registry().sendFailed(this, SendFailure.CLIENT);
 		}
 		end(CloseReason.CLIENT);
 	}

@@ -14,6 +14,7 @@ import dev.sse.SseOptions;
 import dev.sse.SseStream;
 import dev.sse.internal.wire.EncodedEvent;
 import dev.sse.internal.wire.SseEncoder;
+import dev.sse.spi.SendFailure;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,7 +109,7 @@ final class CallbackStream extends AbstractStream implements SseStream {
 			SseEncoder.checkId(idText);
 		}
 		catch (IllegalArgumentException ex) {
-			context().registry().sendFailed(this, "invalid");
+			context().registry().sendFailed(this, SendFailure.INVALID);
 			throw ex;
 		}
 		if (isClosed()) {
@@ -119,7 +120,7 @@ final class CallbackStream extends AbstractStream implements SseStream {
 			text = context().dataConverter().toText(data);
 		}
 		catch (IllegalArgumentException ex) {
-			context().registry().sendFailed(this, "serialization");
+			context().registry().sendFailed(this, SendFailure.SERIALIZATION);
 			throw ex;
 		}
 		return deliver(context().encoder().event(event, idText, text));

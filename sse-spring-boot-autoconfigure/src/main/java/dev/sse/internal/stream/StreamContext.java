@@ -1,9 +1,9 @@
 package dev.sse.internal.stream;
 
-import dev.sse.spi.DataConverter;
-import dev.sse.spi.SseBroker;
 import dev.sse.internal.wire.EncodedEvent;
 import dev.sse.internal.wire.SseEncoder;
+import dev.sse.spi.DataConverter;
+import dev.sse.spi.SseBroker;
 
 /**
  * What a stream needs from the service that made it, handed over once: settings, the

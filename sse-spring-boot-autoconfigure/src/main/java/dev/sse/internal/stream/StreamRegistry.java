@@ -2,6 +2,7 @@ package dev.sse.internal.stream;
 
 import dev.sse.spi.CloseReason;
 import dev.sse.spi.RejectReason;
+import dev.sse.spi.SendFailure;
 import dev.sse.spi.SseStreamInfo;
 import dev.sse.spi.StreamListener;
 import java.time.Duration;
@@ -98,7 +99,7 @@ final class StreamRegistry {
 		}
 	}
 
-	void sendFailed(SseStreamInfo stream, String reason) {
+	void sendFailed(SseStreamInfo stream, SendFailure reason) {
 		tell((listener) -> listener.sendFailed(stream, reason));
 	}
 

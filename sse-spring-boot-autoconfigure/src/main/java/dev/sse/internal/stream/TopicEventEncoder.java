@@ -1,8 +1,8 @@
 package dev.sse.internal.stream;
 
-import dev.sse.spi.BrokerEvent;
 import dev.sse.internal.wire.EncodedEvent;
 import dev.sse.internal.wire.SseEncoder;
+import dev.sse.spi.BrokerEvent;
 
 /**
  * Encodes a broker's events once for all their subscribers: a broker hands the same

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sse.SseOptions;
+import dev.sse.internal.wire.EncodedEvent;
 import dev.sse.spi.BrokerEvent;
 import dev.sse.spi.SseBroker;
-import dev.sse.internal.wire.EncodedEvent;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -19,11 +19,11 @@ import java.util.concurrent.locks.LockSupport;
 
 import dev.sse.SseOptions;
 import dev.sse.SseService;
+import dev.sse.internal.topics.InMemorySseBroker;
 import dev.sse.test.EventClient;
 import dev.sse.test.EventClient.Event;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
-import dev.sse.internal.topics.InMemorySseBroker;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;

@@ -22,17 +22,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.sse.SseService;
-import dev.sse.test.EventClient.Event;
+import dev.sse.internal.topics.InMemorySseBroker;
 import dev.sse.test.EventClient;
+import dev.sse.test.EventClient.Event;
 import dev.sse.test.ServerTestSupport;
 import dev.sse.test.TestApp;
 import dev.sse.test.WireTest;
-import dev.sse.internal.topics.InMemorySseBroker;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
