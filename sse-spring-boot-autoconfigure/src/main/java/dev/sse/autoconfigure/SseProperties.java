@@ -626,7 +626,6 @@ public class SseProperties implements Validator {
 
 	}
 
-	/** Where topics live. */
 	@Override
 	public boolean supports(Class<?> type) {
 		return SseProperties.class.isAssignableFrom(type);
@@ -723,6 +722,7 @@ public class SseProperties implements Validator {
 
 	}
 
+	/** Where topics live. */
 	public enum BrokerType {
 
 		/** In this instance's memory. */
